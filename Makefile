@@ -1,0 +1,69 @@
+# tiaoli — common tasks. `make test` is what CI runs.
+
+SHARED ?= ../shared
+CORPUS ?= $(SHARED)/corpus
+MODEL  := models/default.tiaoli
+TIAOLI := target/release/tiaoli
+VENV   := bench/.venv
+
+.PHONY: test setup lint rust-tests wasm-core model check-model cv compare release-cli bench-speed
+
+## Install what the tests need, then run every check.
+test: setup lint rust-tests wasm-core
+
+## Toolchain pieces the build needs (idempotent; CI and fresh clones start without them).
+setup:
+	@rustup component list --installed | grep -q '^rustfmt' || rustup component add rustfmt
+	@rustup component list --installed | grep -q '^clippy' || rustup component add clippy
+	@rustup target list --installed | grep -q '^wasm32-unknown-unknown$$' || rustup target add wasm32-unknown-unknown
+
+lint:
+	cargo fmt --all -- --check
+	cargo clippy --workspace --all-targets --locked -- -D warnings
+	cargo clippy -p tiaoli --no-default-features --features default-model --target wasm32-unknown-unknown --locked -- -D warnings
+
+rust-tests:
+	cargo test --workspace --locked
+
+## Inference builds for the browser without the training feature and without jieba's
+## default dictionary (zstd-sys would need clang and add ~2 MB).
+wasm-core:
+	cargo build -p tiaoli --no-default-features --features default-model --target wasm32-unknown-unknown --locked
+	@if cargo tree -p tiaoli --no-default-features --features default-model --target wasm32-unknown-unknown -e normal | grep -E 'linfa|ndarray|zstd|include-flate'; then \
+		echo "error: the inference build pulls in training or dictionary crates (above)"; exit 1; fi
+	@echo "inference-only core builds for wasm32-unknown-unknown"
+
+release-cli:
+	cargo build --release --locked -p tiaoli-cli
+
+$(CORPUS):
+	@echo "error: $(CORPUS) not found: the labelled corpus lives beside the repository (SHARED=...)" >&2; exit 1
+
+## Rebuild the shipped model from the labelled corpus (byte-identical for the same corpus).
+model: release-cli | $(CORPUS)
+	$(TIAOLI) train --data $(CORPUS) --out $(MODEL)
+
+## Retrain into a temporary file and compare with the committed model.
+check-model: release-cli | $(CORPUS)
+	@tmp=$$(mktemp -d) && $(TIAOLI) train --data $(CORPUS) --out $$tmp/model.tiaoli >/dev/null && \
+	  if cmp -s $$tmp/model.tiaoli $(MODEL); then echo "$(MODEL) is byte-identical to a fresh training run"; rm -rf $$tmp; \
+	  else echo "$(MODEL) differs from a fresh training run ($$tmp/model.tiaoli)"; exit 1; fi
+
+## 5-fold cross-validation grouped by report.
+cv: release-cli | $(CORPUS)
+	$(TIAOLI) cv --data $(CORPUS) --folds 5
+
+$(VENV)/.installed: bench/requirements.txt
+	python3 -m venv $(VENV)
+	$(VENV)/bin/pip install --quiet -r bench/requirements.txt
+	touch $@
+
+## tiaoli against scikit-learn's TF-IDF + LogisticRegression, on the same grouped folds.
+compare: release-cli $(VENV)/.installed | $(CORPUS)
+	@tmp=$$(mktemp -d) && $(TIAOLI) cv --data $(CORPUS) --folds 5 --json > $$tmp/tiaoli.json && \
+	  $(VENV)/bin/python bench/sklearn_cv.py --data $(CORPUS) --folds-json $$tmp/tiaoli.json --json > $$tmp/sklearn.json && \
+	  python3 bench/compare.py $$tmp/tiaoli.json $$tmp/sklearn.json
+
+## Training time and tagging throughput (prints figures; never part of `make test`).
+bench-speed: release-cli
+	bench/speed.sh $(CORPUS)

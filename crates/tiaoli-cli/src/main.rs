@@ -1,0 +1,374 @@
+//! The `tiaoli` command. See `tiaoli --help`.
+
+mod report;
+
+use std::io::{self, IsTerminal, Read, Write};
+use std::path::{Path, PathBuf};
+use std::process::ExitCode;
+use std::time::Instant;
+
+use anyhow::{bail, Context};
+use clap::{Args, Parser, Subcommand, ValueEnum};
+use indicatif::{ProgressBar, ProgressStyle};
+use tiaoli::{ClassBalance, Corpus, FittedTagger, Stage, TaggerParams};
+
+/// Show the structure of Chinese work reports (工作总结): tag every paragraph with its
+/// section type.
+#[derive(Debug, Parser)]
+#[command(name = "tiaoli", version, about)]
+struct Cli {
+    #[command(subcommand)]
+    command: Command,
+}
+
+#[derive(Debug, Subcommand)]
+enum Command {
+    /// Tag every paragraph (non-empty line) of a report.
+    Tag(TagArgs),
+    /// Train a model on labelled JSONL paragraphs.
+    Train(TrainArgs),
+    /// Score a model on labelled paragraphs.
+    Eval(EvalArgs),
+    /// Cross-validate training settings, with folds grouped by report.
+    Cv(CvArgs),
+    /// Show a model's metadata and the features each type relies on most.
+    Inspect(InspectArgs),
+}
+
+#[derive(Debug, Args)]
+struct ModelArg {
+    /// Model file written by `tiaoli train` [default: the built-in model]
+    #[arg(long, short, value_name = "M")]
+    model: Option<PathBuf>,
+}
+
+impl ModelArg {
+    fn load(&self) -> anyhow::Result<FittedTagger> {
+        match &self.model {
+            None => Ok(FittedTagger::default_model()),
+            Some(path) => {
+                let bytes = std::fs::read(path).with_context(|| format!("cannot read model {}", path.display()))?;
+                FittedTagger::from_bytes(&bytes).with_context(|| format!("cannot load model {}", path.display()))
+            }
+        }
+    }
+}
+
+#[derive(Debug, Clone, Copy, ValueEnum)]
+enum TagFormat {
+    /// A readable table [default on a terminal]
+    Table,
+    /// One JSON object per paragraph [default otherwise]
+    Jsonl,
+}
+
+#[derive(Debug, Args)]
+struct TagArgs {
+    #[command(flatten)]
+    model: ModelArg,
+    /// Output format [default: table on a terminal, jsonl otherwise]
+    #[arg(long, short)]
+    format: Option<TagFormat>,
+    /// UTF-8 text file; `-` or nothing reads standard input
+    file: Option<PathBuf>,
+}
+
+#[derive(Debug, Args)]
+struct DataArg {
+    /// Labelled JSONL file, or a directory of them (every *.jsonl below it)
+    #[arg(long, short, value_name = "FILE|DIR", required = true, num_args = 1..)]
+    data: Vec<PathBuf>,
+}
+
+#[derive(Debug, Clone, Copy, ValueEnum)]
+enum Balance {
+    /// Correct the biases for the types' priors after fitting
+    LogitAdjust,
+    /// Repeat rows of rare types, like class_weight="balanced"
+    Oversample,
+    /// Train on the corpus as it is
+    None,
+}
+
+/// Settings shared by `train` and `cv`; the defaults are the library's.
+#[derive(Debug, Args)]
+struct Settings {
+    /// Word n-gram lengths, e.g. `1-2`, or `none`
+    #[arg(long, value_name = "MIN-MAX|none", default_value_t = NgramRange(Some(TaggerParams::DEFAULT_WORD_NGRAMS)), value_parser = parse_range)]
+    word_ngrams: NgramRange,
+    /// Character n-gram lengths, e.g. `1-3`, or `none`
+    #[arg(long, value_name = "MIN-MAX|none", default_value_t = NgramRange(Some(TaggerParams::DEFAULT_CHAR_NGRAMS)), value_parser = parse_range)]
+    char_ngrams: NgramRange,
+    /// Keep terms found in at least this many paragraphs
+    #[arg(long, default_value_t = TaggerParams::DEFAULT_MIN_DF)]
+    min_df: usize,
+    /// Keep at most this many terms (bounds training memory)
+    #[arg(long, default_value_t = TaggerParams::DEFAULT_MAX_FEATURES)]
+    max_features: usize,
+    /// L2 regularisation strength (loss summed over paragraphs)
+    #[arg(long, default_value_t = TaggerParams::DEFAULT_ALPHA)]
+    alpha: f64,
+    /// L-BFGS iterations at most
+    #[arg(long, default_value_t = TaggerParams::DEFAULT_MAX_ITERATIONS)]
+    max_iterations: u64,
+    /// How to make up for rare types
+    #[arg(long, value_enum, default_value_t = TaggerParams::DEFAULT_CLASS_BALANCE.into())]
+    class_balance: Balance,
+    /// With oversampling, the most times one paragraph is repeated
+    #[arg(long, default_value_t = TaggerParams::DEFAULT_MAX_OVERSAMPLE)]
+    max_oversample: usize,
+}
+
+impl From<ClassBalance> for Balance {
+    fn from(b: ClassBalance) -> Balance {
+        match b {
+            ClassBalance::Oversample => Balance::Oversample,
+            ClassBalance::LogitAdjust => Balance::LogitAdjust,
+            ClassBalance::None => Balance::None,
+        }
+    }
+}
+
+impl From<Balance> for ClassBalance {
+    fn from(b: Balance) -> ClassBalance {
+        match b {
+            Balance::Oversample => ClassBalance::Oversample,
+            Balance::LogitAdjust => ClassBalance::LogitAdjust,
+            Balance::None => ClassBalance::None,
+        }
+    }
+}
+
+#[derive(Debug, Clone, Copy)]
+struct NgramRange(Option<(u8, u8)>);
+
+impl std::fmt::Display for NgramRange {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        match self.0 {
+            None => f.write_str("none"),
+            Some((lo, hi)) => write!(f, "{lo}-{hi}"),
+        }
+    }
+}
+
+fn parse_range(s: &str) -> Result<NgramRange, String> {
+    if s == "none" {
+        return Ok(NgramRange(None));
+    }
+    let (lo, hi) = s.split_once('-').unwrap_or((s, s));
+    let parse = |v: &str| v.trim().parse::<u8>().map_err(|_| format!("expected MIN-MAX like 1-3 or `none`, got {s:?}"));
+    Ok(NgramRange(Some((parse(lo)?, parse(hi)?))))
+}
+
+impl Settings {
+    fn params(&self) -> TaggerParams {
+        TaggerParams::default()
+            .word_ngrams(self.word_ngrams.0)
+            .char_ngrams(self.char_ngrams.0)
+            .min_df(self.min_df)
+            .max_features(self.max_features)
+            .alpha(self.alpha)
+            .max_iterations(self.max_iterations)
+            .class_balance(self.class_balance.into())
+            .max_oversample(self.max_oversample)
+    }
+}
+
+#[derive(Debug, Args)]
+struct TrainArgs {
+    #[command(flatten)]
+    data: DataArg,
+    /// Where to write the model
+    #[arg(long, short, value_name = "M")]
+    out: PathBuf,
+    #[command(flatten)]
+    settings: Settings,
+}
+
+#[derive(Debug, Args)]
+struct EvalArgs {
+    #[command(flatten)]
+    model: ModelArg,
+    #[command(flatten)]
+    data: DataArg,
+    /// Print one JSON object instead of tables
+    #[arg(long)]
+    json: bool,
+}
+
+#[derive(Debug, Args)]
+struct CvArgs {
+    #[command(flatten)]
+    data: DataArg,
+    /// Number of folds
+    #[arg(long, short = 'k', default_value_t = 5)]
+    folds: usize,
+    /// Seed for the order of equal-sized groups when folds are assigned
+    #[arg(long, default_value_t = 0)]
+    seed: u64,
+    /// Print one JSON object instead of tables
+    #[arg(long)]
+    json: bool,
+    #[command(flatten)]
+    settings: Settings,
+}
+
+#[derive(Debug, Args)]
+struct InspectArgs {
+    #[command(flatten)]
+    model: ModelArg,
+    /// Features to show per type
+    #[arg(long, default_value_t = 12)]
+    top: usize,
+    /// Print one JSON object instead of text
+    #[arg(long)]
+    json: bool,
+}
+
+fn main() -> ExitCode {
+    match run(Cli::parse()) {
+        Ok(()) => ExitCode::SUCCESS,
+        Err(err) => {
+            // A closed pipe (`tiaoli tag | head`) is not an error worth reporting.
+            if err.downcast_ref::<io::Error>().is_some_and(|e| e.kind() == io::ErrorKind::BrokenPipe) {
+                return ExitCode::SUCCESS;
+            }
+            eprintln!("error: {err:#}");
+            ExitCode::FAILURE
+        }
+    }
+}
+
+fn run(cli: Cli) -> anyhow::Result<()> {
+    let stdout = io::stdout();
+    let mut out = io::BufWriter::new(stdout.lock());
+    match cli.command {
+        Command::Tag(args) => tag(args, &mut out)?,
+        Command::Train(args) => train(args, &mut out)?,
+        Command::Eval(args) => {
+            let tagger = args.model.load()?;
+            let corpus = Corpus::load(&args.data.data)?;
+            let evaluation = tiaoli::evaluate(&tagger, &corpus);
+            if args.json {
+                serde_json::to_writer(&mut out, &report::evaluation_json(&evaluation))?;
+                writeln!(out)?;
+            } else {
+                report::write_evaluation(&mut out, &evaluation)?;
+            }
+        }
+        Command::Cv(args) => {
+            let corpus = Corpus::load(&args.data.data)?;
+            let params = args.settings.params();
+            let folds = args.folds;
+            let bar = progress_bar(folds * STAGES);
+            let started = Instant::now();
+            let cv = tiaoli::cross_validate(&params, &corpus, folds, args.seed, |fold, stage| {
+                bar.set_position((fold * STAGES + stage_index(stage)) as u64);
+                bar.set_message(format!("fold {}/{folds}: {}", fold + 1, stage.describe()));
+            })?;
+            bar.finish_and_clear();
+            if args.json {
+                serde_json::to_writer(&mut out, &report::cv_json(&cv, &corpus, args.seed, started.elapsed()))?;
+                writeln!(out)?;
+            } else {
+                report::write_cv(&mut out, &cv, &corpus)?;
+            }
+        }
+        Command::Inspect(args) => {
+            let tagger = args.model.load()?;
+            if args.json {
+                serde_json::to_writer(&mut out, &report::inspect_json(&tagger, args.top))?;
+                writeln!(out)?;
+            } else {
+                report::write_inspect(&mut out, &tagger, args.top)?;
+            }
+        }
+    }
+    out.flush()?;
+    Ok(())
+}
+
+fn tag(args: TagArgs, out: &mut impl Write) -> anyhow::Result<()> {
+    let tagger = args.model.load()?;
+    let (name, bytes) = match args.file.as_deref() {
+        None => ("<stdin>".into(), read_stdin()?),
+        Some(p) if p == Path::new("-") => ("<stdin>".into(), read_stdin()?),
+        Some(p) => (p.display().to_string(), std::fs::read(p).with_context(|| format!("cannot read {}", p.display()))?),
+    };
+    let text = tiaoli::decode_utf8(&bytes, name)?;
+    let tagged = tagger.tag(text);
+    let format = args.format.unwrap_or(if io::stdout().is_terminal() { TagFormat::Table } else { TagFormat::Jsonl });
+    match format {
+        TagFormat::Jsonl => report::write_jsonl(out, &tagger, &tagged)?,
+        TagFormat::Table => report::write_table(out, &tagged)?,
+    }
+    Ok(())
+}
+
+fn read_stdin() -> anyhow::Result<Vec<u8>> {
+    let mut bytes = Vec::new();
+    io::stdin().lock().read_to_end(&mut bytes).context("cannot read standard input")?;
+    Ok(bytes)
+}
+
+fn train(args: TrainArgs, out: &mut impl Write) -> anyhow::Result<()> {
+    let dir = match args.out.parent() {
+        Some(p) if !p.as_os_str().is_empty() => p,
+        _ => Path::new("."),
+    };
+    if !dir.is_dir() {
+        bail!("cannot write {}: directory {} does not exist", args.out.display(), dir.display());
+    }
+    let params = args.settings.params();
+    let corpus = Corpus::load(&args.data.data)?;
+    let bar = progress_bar(STAGES);
+    let started = Instant::now();
+    let tagger = params.fit_with_progress(&corpus, |stage: Stage| {
+        bar.set_position(stage_index(stage) as u64);
+        bar.set_message(stage.describe());
+    })?;
+    bar.finish_and_clear();
+    let bytes = tagger.to_bytes();
+    // Write beside the target and rename, so a failure never leaves a half-written model.
+    let mut tmp = tempfile::NamedTempFile::new_in(dir).with_context(|| format!("cannot write in {}", dir.display()))?;
+    tmp.write_all(&bytes)
+        .and_then(|()| tmp.as_file().sync_all())
+        .with_context(|| format!("cannot write {}", args.out.display()))?;
+    tmp.persist(&args.out).with_context(|| format!("cannot write {}", args.out.display()))?;
+    let info = tagger.info();
+    writeln!(
+        out,
+        "wrote {} ({} bytes): {} paragraphs, {} labels, {} terms, {:.1}s",
+        args.out.display(),
+        bytes.len(),
+        corpus.len(),
+        info.labels.len(),
+        info.vocabulary_size,
+        started.elapsed().as_secs_f64()
+    )?;
+    Ok(())
+}
+
+const STAGES: usize = 4;
+
+fn stage_index(stage: Stage) -> usize {
+    match stage {
+        Stage::Segmenting => 0,
+        Stage::Vocabulary => 1,
+        Stage::Vectorising => 2,
+        Stage::Fitting => 3,
+    }
+}
+
+/// A bar over training stages on standard error; invisible when standard error is not a
+/// terminal.
+fn progress_bar(stages: usize) -> ProgressBar {
+    let bar = ProgressBar::new(stages as u64);
+    bar.set_style(
+        ProgressStyle::with_template("{spinner} [{elapsed}] [{bar:20}] {pos}/{len} {msg}")
+            .unwrap_or_else(|_| ProgressStyle::default_bar())
+            .progress_chars("=> "),
+    );
+    bar.enable_steady_tick(std::time::Duration::from_millis(100));
+    bar
+}

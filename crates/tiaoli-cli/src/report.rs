@@ -1,0 +1,244 @@
+//! What the commands print: tables for people, JSON for programs.
+
+use std::io::{self, Write};
+use std::time::Duration;
+
+use serde::ser::{Serialize, SerializeMap, Serializer};
+use serde_json::{json, Value};
+use tiaoli::{Corpus, CrossValidation, Evaluation, FittedTagger, Label, Tagged};
+use unicode_width::{UnicodeWidthChar, UnicodeWidthStr};
+
+/// One line of `tag --format jsonl`, with keys in the documented order.
+#[derive(serde::Serialize)]
+struct TagLine<'a> {
+    line: usize,
+    label: &'static str,
+    confidence: f32,
+    scores: Scores<'a>,
+    text: &'a str,
+}
+
+struct Scores<'a>(&'a [Label], &'a [f32]);
+
+impl Serialize for Scores<'_> {
+    fn serialize<S: Serializer>(&self, serializer: S) -> Result<S::Ok, S::Error> {
+        let mut map = serializer.serialize_map(Some(self.0.len()))?;
+        for (label, p) in self.0.iter().zip(self.1) {
+            map.serialize_entry(label.as_str(), p)?;
+        }
+        map.end()
+    }
+}
+
+pub fn write_jsonl(out: &mut impl Write, tagger: &FittedTagger, tagged: &[Tagged<'_>]) -> io::Result<()> {
+    for t in tagged {
+        let line = TagLine {
+            line: t.paragraph.line,
+            label: t.prediction.label.as_str(),
+            confidence: t.prediction.confidence,
+            scores: Scores(tagger.labels(), &t.prediction.probabilities),
+            text: t.paragraph.text,
+        };
+        serde_json::to_writer(&mut *out, &line)?;
+        writeln!(out)?;
+    }
+    Ok(())
+}
+
+/// Cut `text` to at most `width` terminal columns, marking the cut with `…`.
+fn clip(text: &str, width: usize) -> String {
+    if text.width() <= width {
+        return text.to_owned();
+    }
+    let mut out = String::new();
+    let mut used = 0;
+    for c in text.chars() {
+        let w = c.width().unwrap_or(0);
+        if used + w + 1 > width {
+            break;
+        }
+        out.push(c);
+        used += w;
+    }
+    out.push('…');
+    out
+}
+
+/// `text` padded with spaces to `width` columns (CJK characters take two).
+fn pad(text: &str, width: usize) -> String {
+    format!("{text}{}", " ".repeat(width.saturating_sub(text.width())))
+}
+
+pub fn write_table(out: &mut impl Write, tagged: &[Tagged<'_>]) -> io::Result<()> {
+    writeln!(out, "{:>5}  {}  {:>5}  text", "line", pad("type", 22), "conf")?;
+    for t in tagged {
+        let label = t.prediction.label;
+        let name = format!("{} {}", label.chinese(), label.as_str());
+        writeln!(
+            out,
+            "{:>5}  {}  {:>5.2}  {}",
+            t.paragraph.line,
+            pad(&name, 22),
+            t.prediction.confidence,
+            clip(t.paragraph.text, 48)
+        )?;
+    }
+    Ok(())
+}
+
+pub fn evaluation_json(e: &Evaluation) -> Value {
+    let per_class: serde_json::Map<String, Value> = e
+        .per_class
+        .iter()
+        .map(|c| {
+            (
+                c.label.as_str().to_owned(),
+                json!({"precision": c.precision, "recall": c.recall, "f1": c.f1, "support": c.support}),
+            )
+        })
+        .collect();
+    json!({
+        "macro_f1": e.macro_f1,
+        "accuracy": e.accuracy,
+        "total": e.total,
+        "per_class": per_class,
+        "confusion": {
+            "labels": e.labels.iter().map(|l| l.as_str()).collect::<Vec<_>>(),
+            "matrix": e.confusion,
+        },
+    })
+}
+
+pub fn write_evaluation(out: &mut impl Write, e: &Evaluation) -> io::Result<()> {
+    writeln!(out, "{}  {:>9}  {:>6}  {:>6}  {:>7}", pad("type", 22), "precision", "recall", "F1", "support")?;
+    for c in &e.per_class {
+        let name = format!("{} {}", c.label.chinese(), c.label.as_str());
+        writeln!(out, "{}  {:>9.3}  {:>6.3}  {:>6.3}  {:>7}", pad(&name, 22), c.precision, c.recall, c.f1, c.support)?;
+    }
+    writeln!(out)?;
+    writeln!(out, "macro-F1  {:.3}", e.macro_f1)?;
+    writeln!(out, "accuracy  {:.3}  ({} paragraphs)", e.accuracy, e.total)?;
+    writeln!(out)?;
+    writeln!(out, "confusion (rows: true type, columns: predicted)")?;
+    write!(out, "{}", pad("", 12))?;
+    for l in &e.labels {
+        write!(out, "{:>6}", &l.as_str()[..5.min(l.as_str().len())])?;
+    }
+    writeln!(out)?;
+    for (l, row) in e.labels.iter().zip(&e.confusion) {
+        write!(out, "{}", pad(l.as_str(), 12))?;
+        for n in row {
+            write!(out, "{n:>6}")?;
+        }
+        writeln!(out)?;
+    }
+    Ok(())
+}
+
+pub fn cv_json(cv: &CrossValidation, corpus: &Corpus, seed: u64, elapsed: Duration) -> Value {
+    let folds: Vec<Value> = cv
+        .folds
+        .iter()
+        .map(|f| {
+            let mut v = evaluation_json(&f.evaluation);
+            v["groups"] = json!(f.groups);
+            v["train_rows"] = json!(f.train_rows);
+            v
+        })
+        .collect();
+    let mut overall = evaluation_json(&cv.overall);
+    overall["folds"] = json!(folds);
+    overall["seed"] = json!(seed);
+    overall["rows"] = json!(corpus.len());
+    overall["groups"] = json!(corpus.group_count());
+    overall["seconds"] = json!(elapsed.as_secs_f64());
+    overall
+}
+
+pub fn write_cv(out: &mut impl Write, cv: &CrossValidation, corpus: &Corpus) -> io::Result<()> {
+    writeln!(
+        out,
+        "{} paragraphs in {} groups, {} folds grouped by report\n",
+        corpus.len(),
+        corpus.group_count(),
+        cv.folds.len()
+    )?;
+    writeln!(out, "fold  groups  train  test  macro-F1  accuracy")?;
+    for (i, f) in cv.folds.iter().enumerate() {
+        writeln!(
+            out,
+            "{:>4}  {:>6}  {:>5}  {:>4}  {:>8.3}  {:>8.3}",
+            i + 1,
+            f.groups.len(),
+            f.train_rows,
+            f.evaluation.total,
+            f.evaluation.macro_f1,
+            f.evaluation.accuracy
+        )?;
+    }
+    writeln!(out, "\noverall (pooled held-out predictions):\n")?;
+    write_evaluation(out, &cv.overall)
+}
+
+pub fn inspect_json(tagger: &FittedTagger, top: usize) -> Value {
+    let info = tagger.info();
+    let range = |r: Option<(u8, u8)>| r.map_or(Value::Null, |(a, b)| json!([a, b]));
+    let features: serde_json::Map<String, Value> = info
+        .labels
+        .iter()
+        .map(|&l| {
+            let list: Vec<Value> = tagger
+                .top_features(l, top)
+                .iter()
+                .map(|f| json!({"kind": kind_name(f.kind), "term": f.term, "weight": f.weight}))
+                .collect();
+            (l.as_str().to_owned(), Value::Array(list))
+        })
+        .collect();
+    json!({
+        "format_version": info.format_version,
+        "labels": info.labels.iter().map(|l| l.as_str()).collect::<Vec<_>>(),
+        "word_ngrams": range(info.ngrams.words),
+        "char_ngrams": range(info.ngrams.chars),
+        "vocabulary_size": info.vocabulary_size,
+        "word_features": info.word_features,
+        "char_features": info.char_features,
+        "dictionary_size": info.dictionary_size,
+        "metadata": info.metadata,
+        "top_features": features,
+    })
+}
+
+fn kind_name(kind: tiaoli::TermKind) -> &'static str {
+    match kind {
+        tiaoli::TermKind::Word => "word",
+        tiaoli::TermKind::Char => "char",
+    }
+}
+
+pub fn write_inspect(out: &mut impl Write, tagger: &FittedTagger, top: usize) -> io::Result<()> {
+    let info = tagger.info();
+    let range = |r: Option<(u8, u8)>| r.map_or("none".to_owned(), |(a, b)| format!("{a}-{b}"));
+    writeln!(out, "format version   {}", info.format_version)?;
+    writeln!(out, "labels           {}", info.labels.iter().map(|l| l.as_str()).collect::<Vec<_>>().join(", "))?;
+    writeln!(
+        out,
+        "vocabulary       {} terms ({} word n-grams {}, {} character n-grams {})",
+        info.vocabulary_size,
+        info.word_features,
+        range(info.ngrams.words),
+        info.char_features,
+        range(info.ngrams.chars)
+    )?;
+    writeln!(out, "dictionary       {} jieba entries", info.dictionary_size)?;
+    for (key, value) in &info.metadata {
+        writeln!(out, "{}{value}", pad(key, 17))?;
+    }
+    for &label in &info.labels {
+        writeln!(out, "\n{} {} — strongest features:", label.chinese(), label.as_str())?;
+        for f in tagger.top_features(label, top) {
+            writeln!(out, "  {:>7.3}  {} {}", f.weight, kind_name(f.kind), f.term)?;
+        }
+    }
+    Ok(())
+}

@@ -1,0 +1,165 @@
+//! Cross-validation grouped by report, and evaluation of a model on a corpus.
+
+use std::collections::BTreeMap;
+
+use crate::corpus::Corpus;
+use crate::error::{Error, Result};
+use crate::label::Label;
+use crate::metrics::Evaluation;
+use crate::model::FittedTagger;
+use crate::train::{Stage, TaggerParams};
+
+/// The result of one fold.
+#[derive(Clone, Debug)]
+pub struct Fold {
+    /// The groups held out.
+    pub groups: Vec<String>,
+    /// Rows trained on.
+    pub train_rows: usize,
+    /// Scores on the held-out rows.
+    pub evaluation: Evaluation,
+}
+
+/// The result of [`cross_validate`].
+#[derive(Clone, Debug)]
+pub struct CrossValidation {
+    /// Each fold, in order.
+    pub folds: Vec<Fold>,
+    /// Scores over the pooled held-out predictions of all folds.
+    pub overall: Evaluation,
+    /// The held-out prediction for every row of the corpus, in corpus order.
+    pub predictions: Vec<Label>,
+}
+
+/// Score `tagger` on every row of `corpus`.
+pub fn evaluate(tagger: &FittedTagger, corpus: &Corpus) -> Evaluation {
+    let gold: Vec<Label> = corpus.examples().iter().map(|e| e.label).collect();
+    let predicted: Vec<Label> = corpus.examples().iter().map(|e| tagger.predict(&e.text).label).collect();
+    Evaluation::new(&gold, &predicted)
+}
+
+/// Assign each group to one of `k` folds: groups in order of size (largest first; ties in an
+/// order shuffled by `seed`), each to the fold with the fewest rows so far (ties to the lower
+/// fold) — scikit-learn's `GroupKFold` with a seeded tie-break. Returns the fold of every
+/// group, by name.
+pub fn assign_folds(corpus: &Corpus, k: usize, seed: u64) -> Result<BTreeMap<String, usize>> {
+    let mut sizes: BTreeMap<&str, usize> = BTreeMap::new();
+    for e in corpus.examples() {
+        *sizes.entry(e.group.as_str()).or_insert(0) += 1;
+    }
+    if k < 2 {
+        return Err(Error::InvalidParam {
+            name: "folds",
+            reason: format!("{k} folds: cross-validation needs at least 2"),
+        });
+    }
+    if k > sizes.len() {
+        return Err(Error::TooFewGroups { folds: k, groups: sizes.len() });
+    }
+    let mut groups: Vec<(&str, usize, u64)> =
+        sizes.into_iter().map(|(g, n)| (g, n, splitmix64(seed ^ fnv1a(g.as_bytes())))).collect();
+    groups.sort_by(|a, b| b.1.cmp(&a.1).then(a.2.cmp(&b.2)).then(a.0.cmp(b.0)));
+    let mut load = vec![0usize; k];
+    let mut out = BTreeMap::new();
+    for (group, size, _) in groups {
+        let fold = (0..k).min_by_key(|&f| (load[f], f)).unwrap_or(0);
+        load[fold] += size;
+        out.insert(group.to_owned(), fold);
+    }
+    Ok(out)
+}
+
+/// K-fold cross-validation with folds grouped by [`Example::group`](crate::Example::group),
+/// so a report and its copies are never split between training and test.
+/// `progress` is called with the fold number (from 0) and each training stage.
+pub fn cross_validate(
+    params: &TaggerParams,
+    corpus: &Corpus,
+    k: usize,
+    seed: u64,
+    mut progress: impl FnMut(usize, Stage),
+) -> Result<CrossValidation> {
+    let fold_of_group = assign_folds(corpus, k, seed)?;
+    let fold_of: Vec<usize> = corpus.examples().iter().map(|e| fold_of_group[&e.group]).collect();
+    let mut predictions = vec![Label::Work; corpus.len()];
+    let mut folds = Vec::with_capacity(k);
+    for fold in 0..k {
+        let (test, train): (Vec<usize>, Vec<usize>) = (0..corpus.len()).partition(|&i| fold_of[i] == fold);
+        let tagger = params.fit_with_progress(&corpus.select(&train), |stage| progress(fold, stage))?;
+        let test_corpus = corpus.select(&test);
+        for (&i, e) in test.iter().zip(test_corpus.examples()) {
+            predictions[i] = tagger.predict(&e.text).label;
+        }
+        let gold: Vec<Label> = test.iter().map(|&i| corpus.examples()[i].label).collect();
+        let predicted: Vec<Label> = test.iter().map(|&i| predictions[i]).collect();
+        folds.push(Fold {
+            groups: fold_of_group.iter().filter(|(_, &f)| f == fold).map(|(g, _)| g.clone()).collect(),
+            train_rows: train.len(),
+            evaluation: Evaluation::new(&gold, &predicted),
+        });
+    }
+    let gold: Vec<Label> = corpus.examples().iter().map(|e| e.label).collect();
+    Ok(CrossValidation { folds, overall: Evaluation::new(&gold, &predictions), predictions })
+}
+
+fn fnv1a(bytes: &[u8]) -> u64 {
+    bytes.iter().fold(0xcbf2_9ce4_8422_2325, |h, &b| (h ^ u64::from(b)).wrapping_mul(0x0100_0000_01b3))
+}
+
+fn splitmix64(mut z: u64) -> u64 {
+    z = z.wrapping_add(0x9e37_79b9_7f4a_7c15);
+    z = (z ^ (z >> 30)).wrapping_mul(0xbf58_476d_1ce4_e5b9);
+    z = (z ^ (z >> 27)).wrapping_mul(0x94d0_49bb_1331_11eb);
+    z ^ (z >> 31)
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::corpus::Example;
+
+    fn corpus(groups: &[(&str, usize)]) -> Corpus {
+        let mut rows = Vec::new();
+        for &(g, n) in groups {
+            for i in 0..n {
+                rows.push(Example {
+                    text: format!("{g}{i}"),
+                    label: Label::Work,
+                    doc: g.into(),
+                    group: g.into(),
+                    source: ("t".into(), i + 1),
+                });
+            }
+        }
+        Corpus::from_examples(rows)
+    }
+
+    #[test]
+    fn folds_balance_rows_and_keep_groups_whole() {
+        let c = corpus(&[("a", 10), ("b", 6), ("c", 4), ("d", 3), ("e", 1)]);
+        let folds = assign_folds(&c, 2, 0).unwrap();
+        let mut load = [0; 2];
+        for e in c.examples() {
+            load[folds[&e.group]] += 1;
+        }
+        // Greedy: a→0 (10), b→1 (6), c→1 (10), d→0 (13), e→1 (11).
+        assert_eq!(load, [13, 11]);
+        assert_eq!(folds.len(), 5);
+    }
+
+    #[test]
+    fn same_seed_same_folds_and_ties_depend_on_seed() {
+        let c = corpus(&[("a", 2), ("b", 2), ("c", 2), ("d", 2), ("e", 2), ("f", 2)]);
+        assert_eq!(assign_folds(&c, 3, 7).unwrap(), assign_folds(&c, 3, 7).unwrap());
+        let differs = (0..20).any(|s| assign_folds(&c, 3, s).unwrap() != assign_folds(&c, 3, 0).unwrap());
+        assert!(differs, "the seed should reorder equal-sized groups");
+    }
+
+    #[test]
+    fn too_many_folds_is_a_clear_error() {
+        let c = corpus(&[("a", 2), ("b", 2)]);
+        let err = assign_folds(&c, 3, 0).unwrap_err();
+        assert_eq!(err.to_string(), "cannot make 3 folds from 2 report groups: use --folds 2 or fewer");
+        assert!(assign_folds(&c, 1, 0).is_err());
+    }
+}

@@ -1,0 +1,52 @@
+//! tiaoli (条理) tags every paragraph of a Chinese work report (工作总结) with its section
+//! type: title, opening, work, experience, problems, plans, closing or web-page boilerplate.
+//!
+//! The model is TF-IDF over jieba word n-grams and character n-grams with multinomial
+//! logistic regression. Inference ([`FittedTagger`]) is plain Rust with no I/O, and builds
+//! for `wasm32-unknown-unknown`; training ([`TaggerParams`], [`Corpus`], cross-validation)
+//! sits behind the `train` feature.
+//!
+//! ```
+//! use tiaoli::{FittedTagger, Label};
+//!
+//! let tagger = FittedTagger::default_model();
+//! let report = "\
+//! 信息中心2024年上半年工作总结
+//! 上半年,在局党组的正确领导下,我中心围绕年度目标,扎实推进各项工作,现将有关情况总结如下:
+//! 一、完成了机房改造和网络升级,全年系统运行稳定。
+//! 二、存在的问题和不足
+//! 下半年,我们将重点做好以下几项工作:";
+//! for tagged in tagger.tag(report) {
+//!     println!("{:>3} {:<12} {:.2} {}", tagged.paragraph.line, tagged.prediction.label,
+//!              tagged.prediction.confidence, tagged.paragraph.text);
+//! }
+//! let first = &tagger.tag(report)[0];
+//! assert_eq!(first.prediction.label, Label::Title);
+//! ```
+
+mod codec;
+#[cfg(feature = "train")]
+mod corpus;
+#[cfg(feature = "train")]
+mod cv;
+mod error;
+mod features;
+mod label;
+mod metrics;
+mod model;
+mod paragraph;
+#[cfg(feature = "train")]
+mod train;
+
+#[cfg(feature = "train")]
+pub use corpus::{Corpus, Example};
+#[cfg(feature = "train")]
+pub use cv::{assign_folds, cross_validate, evaluate, CrossValidation, Fold};
+pub use error::{decode_utf8, Error, ModelError, Result};
+pub use features::{Ngrams, TermKind};
+pub use label::{Label, UnknownLabel};
+pub use metrics::{ClassMetrics, Evaluation};
+pub use model::{Feature, FittedTagger, ModelInfo, Prediction, Tagged, FORMAT_VERSION};
+pub use paragraph::{paragraphs, Paragraph, Paragraphs};
+#[cfg(feature = "train")]
+pub use train::{ClassBalance, Stage, TaggerParams};

@@ -1,0 +1,372 @@
+//! The fitted tagger: inference, and the model file format.
+//!
+//! # File format (version 1)
+//!
+//! All integers little-endian.
+//!
+//! | bytes | contents |
+//! |---|---|
+//! | 8 | magic `TIAOLI\x1a\n` |
+//! | 4 | format version (`1`) |
+//! | 8 | payload length |
+//! | n | payload |
+//! | 4 | CRC-32 of the payload |
+//!
+//! The payload holds, in order: metadata (string pairs), labels (names), n-gram settings,
+//! the segmentation dictionary (jieba's total frequency, then word/frequency pairs),
+//! the vocabulary (kind, term, idf), the weights (one row of `labels` floats per term) and
+//! one bias per label. Strings are a u32 byte length and UTF-8.
+
+use std::collections::BTreeMap;
+
+use crate::codec::{Reader, Writer};
+use crate::error::{ModelError, Result};
+use crate::features::{reduced_jieba, Analyzer, DictEntry, Ngrams, Scratch, TermKind, Vocabulary};
+use crate::label::Label;
+use crate::paragraph::{paragraphs, Paragraph};
+
+const MAGIC: &[u8; 8] = b"TIAOLI\x1a\n";
+/// The model format version this build reads and writes.
+pub const FORMAT_VERSION: u32 = 1;
+const HEADER_LEN: usize = 8 + 4 + 8;
+const MAX_NGRAM: u8 = 8;
+
+/// A trained tagger: everything inference needs, loaded from a model file or returned by
+/// training.
+#[derive(Debug)]
+pub struct FittedTagger {
+    pub(crate) labels: Vec<Label>,
+    pub(crate) analyzer: Analyzer,
+    pub(crate) dict: Vec<DictEntry>,
+    pub(crate) dict_total: u64,
+    pub(crate) vocab: Vocabulary,
+    /// `vocab.len() × labels.len()`, row-major by term.
+    pub(crate) weights: Vec<f32>,
+    pub(crate) bias: Vec<f32>,
+    pub(crate) metadata: BTreeMap<String, String>,
+}
+
+/// What the model says about one paragraph.
+#[derive(Clone, Debug, PartialEq)]
+pub struct Prediction {
+    /// The most probable type.
+    pub label: Label,
+    /// Its probability.
+    pub confidence: f32,
+    /// The probability of every label of the model, in the order of
+    /// [`FittedTagger::labels`].
+    pub probabilities: Vec<f32>,
+}
+
+/// A paragraph with its prediction.
+#[derive(Clone, Debug, PartialEq)]
+pub struct Tagged<'a> {
+    /// Where the paragraph is in the input.
+    pub paragraph: Paragraph<'a>,
+    /// What the model says about it.
+    pub prediction: Prediction,
+}
+
+/// A term that pushes towards a type, for [`FittedTagger::top_features`].
+#[derive(Clone, Debug, PartialEq)]
+pub struct Feature<'a> {
+    /// Word or character n-gram.
+    pub kind: TermKind,
+    /// The n-gram as the model sees it (normalised; `^`/`$` mark paragraph edges).
+    pub term: &'a str,
+    /// Its weight for the type.
+    pub weight: f32,
+}
+
+/// A summary of a model, for `tiaoli inspect` and the wasm `info()`.
+#[derive(Clone, Debug, PartialEq)]
+pub struct ModelInfo {
+    /// The model file format version.
+    pub format_version: u32,
+    /// The labels the model predicts.
+    pub labels: Vec<Label>,
+    /// Word and character n-gram lengths.
+    pub ngrams: Ngrams,
+    /// Terms in the vocabulary.
+    pub vocabulary_size: usize,
+    /// Word n-grams among them.
+    pub word_features: usize,
+    /// Character n-grams among them.
+    pub char_features: usize,
+    /// Entries in the model's segmentation dictionary.
+    pub dictionary_size: usize,
+    /// Training settings and corpus facts recorded at training time.
+    pub metadata: BTreeMap<String, String>,
+}
+
+impl FittedTagger {
+    /// The labels this model can predict, in the order of [`Prediction::probabilities`].
+    pub fn labels(&self) -> &[Label] {
+        &self.labels
+    }
+
+    /// Classify one paragraph.
+    pub fn predict(&self, paragraph: &str) -> Prediction {
+        self.predict_with(paragraph, &mut Scratch::default())
+    }
+
+    fn predict_with(&self, paragraph: &str, scratch: &mut Scratch) -> Prediction {
+        let k = self.labels.len();
+        let mut logits = self.bias.clone();
+        for (id, value) in self.vocab.vectorise(&self.analyzer, paragraph, scratch) {
+            let row = &self.weights[id as usize * k..(id as usize + 1) * k];
+            for (logit, w) in logits.iter_mut().zip(row) {
+                *logit += value * w;
+            }
+        }
+        let max = logits.iter().copied().fold(f32::NEG_INFINITY, f32::max);
+        let mut sum = 0.0;
+        for logit in &mut logits {
+            *logit = (*logit - max).exp();
+            sum += *logit;
+        }
+        for p in &mut logits {
+            *p /= sum;
+        }
+        // Ties go to the earlier label.
+        let best = (1..k).fold(0, |best, i| if logits[i] > logits[best] { i } else { best });
+        Prediction { label: self.labels[best], confidence: logits[best], probabilities: logits }
+    }
+
+    /// Split `text` into paragraphs and classify each.
+    ///
+    /// ```
+    /// let tagger = tiaoli::FittedTagger::default_model();
+    /// let tagged = tagger.tag("2024年度工作总结\n一、存在的问题和不足\n");
+    /// assert_eq!(tagged.len(), 2);
+    /// assert_eq!(tagged[1].paragraph.line, 2);
+    /// ```
+    pub fn tag<'a>(&self, text: &'a str) -> Vec<Tagged<'a>> {
+        let mut scratch = Scratch::default();
+        paragraphs(text)
+            .map(|paragraph| Tagged { paragraph, prediction: self.predict_with(paragraph.text, &mut scratch) })
+            .collect()
+    }
+
+    /// The `n` terms with the largest positive weight for `label` (none if the model does not
+    /// know the label).
+    pub fn top_features(&self, label: Label, n: usize) -> Vec<Feature<'_>> {
+        let Some(col) = self.labels.iter().position(|&l| l == label) else {
+            return Vec::new();
+        };
+        let k = self.labels.len();
+        let mut features: Vec<Feature<'_>> = self
+            .vocab
+            .terms
+            .iter()
+            .enumerate()
+            .map(|(id, (kind, term))| Feature { kind: *kind, term, weight: self.weights[id * k + col] })
+            .filter(|f| f.weight > 0.0)
+            .collect();
+        features.sort_by(|a, b| b.weight.total_cmp(&a.weight).then_with(|| a.term.cmp(b.term)));
+        features.truncate(n);
+        features
+    }
+
+    /// A summary of the model.
+    pub fn info(&self) -> ModelInfo {
+        let word_features = self.vocab.terms.iter().filter(|(k, _)| *k == TermKind::Word).count();
+        ModelInfo {
+            format_version: FORMAT_VERSION,
+            labels: self.labels.clone(),
+            ngrams: self.analyzer.ngrams,
+            vocabulary_size: self.vocab.len(),
+            word_features,
+            char_features: self.vocab.len() - word_features,
+            dictionary_size: self.dict.len(),
+            metadata: self.metadata.clone(),
+        }
+    }
+
+    /// The model in its file format.
+    pub fn to_bytes(&self) -> Vec<u8> {
+        let mut w = Writer::default();
+        w.u32(self.metadata.len() as u32);
+        for (key, value) in &self.metadata {
+            w.str(key);
+            w.str(value);
+        }
+        w.u8(self.labels.len() as u8);
+        for label in &self.labels {
+            w.str(label.as_str());
+        }
+        for range in [self.analyzer.ngrams.words, self.analyzer.ngrams.chars] {
+            let (lo, hi) = range.unwrap_or((0, 0));
+            w.u8(lo);
+            w.u8(hi);
+        }
+        w.u64(self.dict_total);
+        w.u32(self.dict.len() as u32);
+        for entry in &self.dict {
+            w.str(&entry.word);
+            w.u32(entry.freq);
+        }
+        w.u32(self.vocab.len() as u32);
+        for ((kind, term), idf) in self.vocab.terms.iter().zip(&self.vocab.idf) {
+            w.u8(kind.tag());
+            w.str(term);
+            w.f32(*idf);
+        }
+        for &v in self.weights.iter().chain(&self.bias) {
+            w.f32(v);
+        }
+        let payload = w.buf;
+
+        let mut out = Vec::with_capacity(HEADER_LEN + payload.len() + 4);
+        out.extend_from_slice(MAGIC);
+        out.extend_from_slice(&FORMAT_VERSION.to_le_bytes());
+        out.extend_from_slice(&(payload.len() as u64).to_le_bytes());
+        out.extend_from_slice(&payload);
+        out.extend_from_slice(&crc32fast::hash(&payload).to_le_bytes());
+        out
+    }
+
+    /// Load a model file.
+    ///
+    /// Any damage — another file type, another format version, truncation, a flipped byte —
+    /// gives a [`ModelError`] that says what and where; nothing panics.
+    pub fn from_bytes(bytes: &[u8]) -> Result<FittedTagger, ModelError> {
+        let len = bytes.len();
+        let mut header = Reader::new(bytes, 0, len);
+        let magic = header.take(MAGIC.len().min(len), "magic bytes")?;
+        if magic != &MAGIC[..magic.len()] {
+            return Err(ModelError::BadMagic);
+        }
+        if magic.len() < MAGIC.len() {
+            return Err(ModelError::Truncated { what: "magic bytes", offset: 0, needed: MAGIC.len(), len });
+        }
+        let version = header.u32("format version")?;
+        if version != FORMAT_VERSION {
+            return Err(ModelError::UnsupportedVersion { found: version, supported: FORMAT_VERSION });
+        }
+        let payload_len = header.u64("payload length")?;
+        let payload_len = usize::try_from(payload_len).unwrap_or(usize::MAX);
+        let payload = header.take(payload_len, "payload")?;
+        let stored = header.u32("checksum")?;
+        if header.remaining() > 0 {
+            return Err(header.invalid(format!("{} unexpected bytes after the checksum", header.remaining())));
+        }
+        let computed = crc32fast::hash(payload);
+        if stored != computed {
+            return Err(ModelError::Checksum { stored, computed });
+        }
+        Self::read_payload(&mut Reader::new(payload, HEADER_LEN, len))
+    }
+
+    fn read_payload(r: &mut Reader<'_>) -> Result<FittedTagger, ModelError> {
+        let n_meta = r.count(8, "metadata count")?;
+        let mut metadata = BTreeMap::new();
+        for _ in 0..n_meta {
+            let key = r.str("metadata key")?.to_owned();
+            let value = r.str("metadata value")?.to_owned();
+            metadata.insert(key, value);
+        }
+
+        let at = r.offset();
+        let n_labels = r.u8("label count")? as usize;
+        let mut labels = Vec::with_capacity(n_labels);
+        for _ in 0..n_labels {
+            let at = r.offset();
+            let name = r.str("label")?;
+            let label: Label = name.parse().map_err(|e| ModelError::Invalid { offset: at, what: format!("{e}") })?;
+            if labels.contains(&label) {
+                return Err(ModelError::Invalid { offset: at, what: format!("label `{label}` appears twice") });
+            }
+            labels.push(label);
+        }
+        if labels.len() < 2 {
+            return Err(ModelError::Invalid {
+                offset: at,
+                what: format!("a model needs at least 2 labels, this one has {}", labels.len()),
+            });
+        }
+
+        let mut ranges = [None, None];
+        for range in &mut ranges {
+            let at = r.offset();
+            let (lo, hi) = (r.u8("n-gram range")?, r.u8("n-gram range")?);
+            *range = match (lo, hi) {
+                (0, 0) => None,
+                (lo, hi) if 1 <= lo && lo <= hi && hi <= MAX_NGRAM => Some((lo, hi)),
+                _ => return Err(ModelError::Invalid { offset: at, what: format!("n-gram range {lo}..={hi}") }),
+            };
+        }
+        let ngrams = Ngrams { words: ranges[0], chars: ranges[1] };
+        if ngrams.words.is_none() && ngrams.chars.is_none() {
+            return Err(r.invalid("the model extracts no features"));
+        }
+
+        let dict_total = r.u64("dictionary total")?;
+        let n_dict = r.count(8, "dictionary size")?;
+        let mut dict = Vec::with_capacity(n_dict);
+        for _ in 0..n_dict {
+            let word = r.str("dictionary word")?.to_owned();
+            let freq = r.u32("dictionary frequency")?;
+            dict.push(DictEntry { word, freq });
+        }
+
+        let n_terms = r.count(9, "vocabulary size")?;
+        let mut terms = Vec::with_capacity(n_terms);
+        let mut idf = Vec::with_capacity(n_terms);
+        for _ in 0..n_terms {
+            let at = r.offset();
+            let kind = TermKind::from_tag(r.u8("term kind")?)
+                .ok_or_else(|| ModelError::Invalid { offset: at, what: "unknown term kind".into() })?;
+            let term: Box<str> = r.str("term")?.into();
+            let value = r.f32("idf")?;
+            if term.is_empty() || value <= 0.0 {
+                return Err(ModelError::Invalid {
+                    offset: at,
+                    what: format!("vocabulary entry {term:?} with idf {value}"),
+                });
+            }
+            terms.push((kind, term));
+            idf.push(value);
+        }
+        let at = r.offset();
+        let vocab = Vocabulary::new(terms, idf);
+        if vocab.distinct() != vocab.len() {
+            return Err(ModelError::Invalid { offset: at, what: "the vocabulary lists a term twice".into() });
+        }
+
+        let n_weights = n_terms * labels.len();
+        let at = r.offset();
+        let block = r.take((n_weights + labels.len()) * 4, "weights")?;
+        let mut floats = Reader::new(block, at, at + block.len());
+        let weights = (0..n_weights).map(|_| floats.f32("weight")).collect::<Result<Vec<_>, _>>()?;
+        let bias = (0..labels.len()).map(|_| floats.f32("bias")).collect::<Result<Vec<_>, _>>()?;
+        if r.remaining() > 0 {
+            return Err(r.invalid(format!("{} unexpected bytes after the weights", r.remaining())));
+        }
+
+        let jieba = reduced_jieba(&dict, dict_total);
+        Ok(FittedTagger {
+            labels,
+            analyzer: Analyzer { jieba, ngrams },
+            dict,
+            dict_total,
+            vocab,
+            weights,
+            bias,
+            metadata,
+        })
+    }
+}
+
+#[cfg(feature = "default-model")]
+impl FittedTagger {
+    /// The model shipped with tiaoli (`models/default.tiaoli`), trained on the project's
+    /// labelled corpus.
+    pub fn default_model() -> FittedTagger {
+        static BYTES: &[u8] = include_bytes!("../../../models/default.tiaoli");
+        // The bytes are fixed at compile time and checked by this crate's tests, so a failure
+        // here is a build defect, not bad input.
+        #[allow(clippy::expect_used)]
+        FittedTagger::from_bytes(BYTES).expect("the built-in model is valid")
+    }
+}

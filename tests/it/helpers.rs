@@ -1,0 +1,78 @@
+//! Shared fixtures. All text here and in `tests/data` was written for these tests.
+
+use std::path::{Path, PathBuf};
+use std::process::Command;
+use std::sync::OnceLock;
+
+use tiaoli::{Corpus, FittedTagger, TaggerParams};
+
+/// The workspace root.
+pub fn root() -> &'static Path {
+    Path::new(env!("CARGO_MANIFEST_DIR")).parent().unwrap()
+}
+
+/// A small labelled corpus of four invented reports (clinic, school, bank, personal).
+pub fn mini_corpus_path() -> PathBuf {
+    root().join("tests/data/mini.jsonl")
+}
+
+/// The sample report shown in the README.
+pub fn sample_report_path() -> PathBuf {
+    root().join("examples/report.txt")
+}
+
+pub fn mini_corpus() -> Corpus {
+    Corpus::load(&[mini_corpus_path()]).unwrap()
+}
+
+/// Settings for a model of the mini corpus: every term counts, few iterations.
+pub fn mini_params() -> TaggerParams {
+    TaggerParams::default().min_df(1).max_iterations(50)
+}
+
+/// A model trained on the mini corpus, trained once per test run.
+pub fn mini_model() -> &'static FittedTagger {
+    static MODEL: OnceLock<FittedTagger> = OnceLock::new();
+    MODEL.get_or_init(|| mini_params().fit(&mini_corpus()).unwrap())
+}
+
+/// The bytes of [`mini_model`].
+pub fn mini_model_bytes() -> &'static [u8] {
+    static BYTES: OnceLock<Vec<u8>> = OnceLock::new();
+    BYTES.get_or_init(|| mini_model().to_bytes())
+}
+
+/// The `tiaoli` binary of this checkout, built once per test run with the profile the tests
+/// were built with. (Cargo gives integration tests the path of their own package's binaries
+/// only, and the binary lives in `tiaoli-cli`.)
+pub fn tiaoli() -> assert_cmd::Command {
+    static BIN: OnceLock<PathBuf> = OnceLock::new();
+    let bin = BIN.get_or_init(|| {
+        let cargo = std::env::var("CARGO").unwrap_or_else(|_| "cargo".into());
+        let mut build = Command::new(cargo);
+        build.current_dir(root()).args(["build", "--quiet", "-p", "tiaoli-cli", "--bin", "tiaoli"]);
+        if !cfg!(debug_assertions) {
+            build.arg("--release");
+        }
+        let status = build.status().unwrap();
+        assert!(status.success(), "building the tiaoli binary failed");
+        let exe = std::env::current_exe().unwrap();
+        // target/<profile>/deps/it-… → target/<profile>/tiaoli
+        exe.parent().unwrap().parent().unwrap().join(format!("tiaoli{}", std::env::consts::EXE_SUFFIX))
+    });
+    let mut cmd = assert_cmd::Command::new(bin);
+    cmd.env_remove("RUST_BACKTRACE");
+    cmd
+}
+
+/// Write `contents` to `name` inside `dir`, returning the path.
+pub fn write(dir: &Path, name: &str, contents: impl AsRef<[u8]>) -> PathBuf {
+    let path = dir.join(name);
+    std::fs::write(&path, contents).unwrap();
+    path
+}
+
+/// A labelled JSONL row.
+pub fn row(text: &str, label: &str, group: &str) -> String {
+    serde_json::json!({"text": text, "label": label, "group": group}).to_string()
+}

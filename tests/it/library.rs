@@ -1,0 +1,196 @@
+//! The library's public API: the shipped model, training, the model file, cross-validation.
+
+use tiaoli::{
+    assign_folds, cross_validate, ClassBalance, Corpus, Error, Example, FittedTagger, Label, ModelError, TaggerParams,
+    FORMAT_VERSION,
+};
+
+use crate::helpers::{mini_corpus, mini_model, mini_model_bytes, mini_params, sample_report_path};
+
+fn sample_report() -> String {
+    std::fs::read_to_string(sample_report_path()).unwrap()
+}
+
+#[test]
+fn default_model_tags_the_clear_cases_of_the_sample_report() {
+    let tagger = FittedTagger::default_model();
+    let text = sample_report();
+    let tagged = tagger.tag(&text);
+    assert_eq!(tagged.len(), text.lines().filter(|l| !l.trim().is_empty()).count());
+    let label_of = |start: &str| {
+        tagged
+            .iter()
+            .find(|t| t.paragraph.text.starts_with(start))
+            .unwrap_or_else(|| panic!("no paragraph starts with {start}"))
+            .prediction
+            .label
+    };
+    assert_eq!(label_of("市图书馆2024年度工作总结"), Label::Title);
+    assert_eq!(label_of("(一)持续开展全民阅读活动"), Label::Work);
+    assert_eq!(label_of("(三)加强基层服务网点建设"), Label::Work);
+    assert_eq!(label_of("2024年,市图书馆在"), Label::Opening);
+    for t in &tagged {
+        let sum: f32 = t.prediction.probabilities.iter().sum();
+        assert!((sum - 1.0).abs() < 1e-4, "probabilities of line {} sum to {sum}", t.paragraph.line);
+        let max = t.prediction.probabilities.iter().copied().fold(0.0, f32::max);
+        assert_eq!(t.prediction.confidence, max);
+    }
+}
+
+#[test]
+fn default_model_records_its_training() {
+    let info = FittedTagger::default_model().info();
+    assert_eq!(info.format_version, FORMAT_VERSION);
+    assert_eq!(info.labels, Label::ALL.to_vec(), "the shipped model knows all eight types");
+    assert!(info.metadata.get("corpus_sha256").is_some_and(|h| h.len() == 64));
+    assert!(info.metadata["corpus_rows"].parse::<usize>().unwrap() >= 400);
+    assert!(info.dictionary_size > 100, "the model carries its segmentation dictionary");
+}
+
+#[test]
+fn paragraph_offsets_slice_the_input() {
+    let text = "\u{feff}标题\r\n\r\n  一、做法 \r二、问题\n";
+    let tagged = mini_model().tag(text);
+    let got: Vec<(usize, &str)> =
+        tagged.iter().map(|t| (t.paragraph.line, &text[t.paragraph.start..t.paragraph.end])).collect();
+    assert_eq!(got, vec![(1, "标题"), (3, "一、做法"), (4, "二、问题")]);
+}
+
+#[test]
+fn a_model_learns_its_corpus() {
+    let corpus = mini_corpus();
+    let evaluation = tiaoli::evaluate(mini_model(), &corpus);
+    assert!(evaluation.accuracy > 0.9, "training accuracy {}", evaluation.accuracy);
+    assert_eq!(mini_model().predict("2022年度工会工作总结").label, Label::Title);
+}
+
+#[test]
+fn training_is_deterministic() {
+    let again = mini_params().fit(&mini_corpus()).unwrap().to_bytes();
+    assert!(again == mini_model_bytes(), "same data and settings must give the same bytes");
+}
+
+#[test]
+fn model_files_round_trip() {
+    let loaded = FittedTagger::from_bytes(mini_model_bytes()).unwrap();
+    assert!(loaded.to_bytes() == mini_model_bytes());
+    let text = sample_report();
+    let a: Vec<_> = mini_model().tag(&text).into_iter().map(|t| t.prediction).collect();
+    let b: Vec<_> = loaded.tag(&text).into_iter().map(|t| t.prediction).collect();
+    assert_eq!(a, b);
+}
+
+#[test]
+fn every_truncation_is_an_error() {
+    let bytes = mini_model_bytes();
+    for len in 0..bytes.len() {
+        let err = FittedTagger::from_bytes(&bytes[..len]).unwrap_err();
+        assert!(matches!(err, ModelError::Truncated { .. } | ModelError::Checksum { .. }), "cut at {len}: {err}");
+    }
+}
+
+#[test]
+fn flipped_bytes_are_errors() {
+    let bytes = mini_model_bytes();
+    for pos in (0..bytes.len()).step_by(7) {
+        let mut damaged = bytes.to_vec();
+        damaged[pos] ^= 0x20;
+        assert!(FittedTagger::from_bytes(&damaged).is_err(), "flip at byte {pos} went unnoticed");
+    }
+}
+
+#[test]
+fn other_files_and_versions_are_named() {
+    let err = FittedTagger::from_bytes(b"\x89PNG\r\n\x1a\n0000000000000000").unwrap_err();
+    assert_eq!(err, ModelError::BadMagic);
+
+    let mut next = mini_model_bytes().to_vec();
+    next[8..12].copy_from_slice(&(FORMAT_VERSION + 1).to_le_bytes());
+    let err = FittedTagger::from_bytes(&next).unwrap_err();
+    assert_eq!(err, ModelError::UnsupportedVersion { found: FORMAT_VERSION + 1, supported: FORMAT_VERSION });
+    assert!(err.to_string().contains("format version 2 is not supported"), "{err}");
+}
+
+#[test]
+fn a_valid_checksum_does_not_hide_an_unknown_label() {
+    let mut bytes = mini_model_bytes().to_vec();
+    let needle = b"\x05\x00\x00\x00title";
+    let at = bytes.windows(needle.len()).position(|w| w == needle).unwrap() + 4;
+    bytes[at..at + 5].copy_from_slice(b"tytle");
+    let end = bytes.len() - 4;
+    let crc = crc32(&bytes[20..end]);
+    bytes[end..].copy_from_slice(&crc.to_le_bytes());
+    let err = FittedTagger::from_bytes(&bytes).unwrap_err();
+    assert!(matches!(err, ModelError::Invalid { .. }), "{err}");
+    assert!(err.to_string().contains("unknown label \"tytle\""), "{err}");
+}
+
+/// CRC-32 (IEEE), bit by bit: an independent check of the file format's checksum.
+fn crc32(bytes: &[u8]) -> u32 {
+    let mut crc = !0u32;
+    for &b in bytes {
+        crc ^= u32::from(b);
+        for _ in 0..8 {
+            crc = if crc & 1 == 1 { (crc >> 1) ^ 0xedb8_8320 } else { crc >> 1 };
+        }
+    }
+    !crc
+}
+
+fn example(text: &str, label: Label, group: &str) -> Example {
+    Example { text: text.into(), label, doc: group.into(), group: group.into(), source: ("test".into(), 1) }
+}
+
+#[test]
+fn training_refuses_unusable_data_and_settings() {
+    let one_label = Corpus::from_examples(vec![example("甲", Label::Work, "a"), example("乙", Label::Work, "b")]);
+    assert!(matches!(TaggerParams::default().fit(&one_label), Err(Error::SingleClass { label: Label::Work })));
+    assert!(matches!(TaggerParams::default().fit(&Corpus::default()), Err(Error::EmptyCorpus { .. })));
+
+    let corpus = mini_corpus();
+    let cases: [(TaggerParams, &str); 5] = [
+        (TaggerParams::default().alpha(0.0), "alpha"),
+        (TaggerParams::default().alpha(f64::NAN), "alpha"),
+        (TaggerParams::default().word_ngrams(Some((2, 1))), "word_ngrams"),
+        (TaggerParams::default().word_ngrams(None).char_ngrams(None), "word_ngrams"),
+        (TaggerParams::default().max_features(0), "max_features"),
+    ];
+    for (params, name) in cases {
+        match params.fit(&corpus) {
+            Err(Error::InvalidParam { name: got, .. }) => assert_eq!(got, name),
+            other => panic!("expected an invalid `{name}`, got {other:?}"),
+        }
+    }
+}
+
+#[test]
+fn class_balance_changes_the_model() {
+    let corpus = mini_corpus();
+    let none = mini_params().class_balance(ClassBalance::None).fit(&corpus).unwrap();
+    let adjusted = mini_params().class_balance(ClassBalance::LogitAdjust).fit(&corpus).unwrap();
+    // Logit adjustment raises the rare types relative to `work` for the same text.
+    let text = "三是开展了一些活动。";
+    let share =
+        |m: &FittedTagger, l: Label| m.predict(text).probabilities[m.labels().iter().position(|&x| x == l).unwrap()];
+    assert!(
+        share(&adjusted, Label::Closing) / share(&adjusted, Label::Work)
+            > share(&none, Label::Closing) / share(&none, Label::Work)
+    );
+    assert_eq!(adjusted.info().metadata["class_balance"], "logit-adjust");
+}
+
+#[test]
+fn cross_validation_keeps_reports_whole() {
+    let corpus = mini_corpus();
+    let folds = assign_folds(&corpus, 2, 0).unwrap();
+    assert_eq!(folds.len(), 4, "one fold per group, for the four reports");
+    let cv = cross_validate(&mini_params(), &corpus, 2, 0, |_, _| {}).unwrap();
+    assert_eq!(cv.predictions.len(), corpus.len());
+    assert_eq!(cv.folds.iter().map(|f| f.evaluation.total).sum::<usize>(), corpus.len());
+    for f in &cv.folds {
+        assert_eq!(f.train_rows + f.evaluation.total, corpus.len());
+    }
+    let mut groups: Vec<&String> = cv.folds.iter().flat_map(|f| &f.groups).collect();
+    groups.sort();
+    assert_eq!(groups, vec!["bank", "clinic", "personal", "school"]);
+}

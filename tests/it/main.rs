@@ -1,0 +1,7 @@
+//! Workspace tests: one binary, so the workspace links once.
+
+#![allow(clippy::unwrap_used, clippy::panic)]
+
+mod cli;
+mod helpers;
+mod library;
