@@ -6,21 +6,31 @@ MODEL  := models/default.tiaoli
 TIAOLI := target/release/tiaoli
 VENV   := bench/.venv
 
-.PHONY: test setup lint rust-tests wasm-core model check-model cv compare release-cli bench-speed
+PORT   ?= 8000
+
+.PHONY: test setup lint rust-tests wasm-core wasm-tests wasm serve browser-tests model check-model cv compare release-cli bench-speed bench-web
 
 ## Install what the tests need, then run every check.
-test: setup lint rust-tests wasm-core
+test: setup lint rust-tests wasm-core wasm-tests browser-tests
 
-## Toolchain pieces the build needs (idempotent; CI and fresh clones start without them).
+## What building and testing needs: Rust components, the wasm target, wasm-bindgen-cli,
+## wasm-opt, Chromium and playwright-core (idempotent; fresh clones and CI start without them).
 setup:
-	@rustup component list --installed | grep -q '^rustfmt' || rustup component add rustfmt
-	@rustup component list --installed | grep -q '^clippy' || rustup component add clippy
-	@rustup target list --installed | grep -q '^wasm32-unknown-unknown$$' || rustup target add wasm32-unknown-unknown
+	scripts/setup.sh
+
+## Build the browser package into web/pkg, as wasm-pack.toml says.
+wasm: setup
+	python3 scripts/build_wasm.py
+
+## Serve the page at http://127.0.0.1:$(PORT) with the default model.
+serve: wasm
+	python3 web/serve.py --port $(PORT)
 
 lint:
 	cargo fmt --all -- --check
 	cargo clippy --workspace --all-targets --locked -- -D warnings
 	cargo clippy -p tiaoli --no-default-features --features default-model --target wasm32-unknown-unknown --locked -- -D warnings
+	cargo clippy -p tiaoli-wasm --all-targets --target wasm32-unknown-unknown --locked -- -D warnings
 
 rust-tests:
 	cargo test --workspace --locked
@@ -32,6 +42,14 @@ wasm-core:
 	@if cargo tree -p tiaoli --no-default-features --features default-model --target wasm32-unknown-unknown -e normal | grep -E 'linfa|ndarray|zstd|include-flate'; then \
 		echo "error: the inference build pulls in training or dictionary crates (above)"; exit 1; fi
 	@echo "inference-only core builds for wasm32-unknown-unknown"
+
+## The JavaScript API in Node (wasm-bindgen-test).
+wasm-tests:
+	cargo test -p tiaoli-wasm --target wasm32-unknown-unknown --locked
+
+## The page, the embed page and the component in headless Chromium.
+browser-tests: wasm release-cli
+	node --test tests/browser/
 
 release-cli:
 	cargo build --release --locked -p tiaoli-cli
@@ -67,3 +85,7 @@ compare: release-cli $(VENV)/.installed | $(CORPUS)
 ## Training time and tagging throughput (prints figures; never part of `make test`).
 bench-speed: release-cli
 	bench/speed.sh $(CORPUS)
+
+## Page download size, load-to-ready and tag latency in Chromium and Node (prints figures).
+bench-web: wasm
+	node bench/web_budget.mjs

@@ -1,0 +1,111 @@
+// Budgets of the browser package, measured in headless Chromium (Debian's) and Node:
+// what the page downloads (raw and gzipped), page load to ready, and tag latency by size.
+// Prints figures; gates nothing. Run with `make bench-web` (which builds web/pkg first).
+import { spawn } from 'node:child_process';
+import { readFileSync, mkdtempSync, rmSync } from 'node:fs';
+import { createRequire } from 'node:module';
+import { tmpdir } from 'node:os';
+import { join, dirname } from 'node:path';
+import { fileURLToPath } from 'node:url';
+import { gzipSync } from 'node:zlib';
+
+const root = join(dirname(fileURLToPath(import.meta.url)), '..');
+const require = createRequire(join(root, 'tests/browser/package.json'));
+const { chromium } = require('playwright-core');
+
+const report = readFileSync(join(root, 'examples/report.txt'), 'utf8');
+const textOf = (chars) => {
+  let s = '';
+  while (s.length < chars) s += report;
+  return s.slice(0, chars);
+};
+const SIZES = [1_000, 10_000, 100_000];
+const median = (xs) => [...xs].sort((a, b) => a - b)[Math.floor(xs.length / 2)];
+
+async function latency(tagFn, text, runs = 15) {
+  for (let i = 0; i < 3; i++) tagFn(text); // warm-up
+  const times = [];
+  for (let i = 0; i < runs; i++) {
+    const t0 = performance.now();
+    tagFn(text);
+    times.push(performance.now() - t0);
+  }
+  return median(times);
+}
+
+async function node() {
+  const pkg = join(root, 'web/pkg');
+  const t0 = performance.now();
+  const mod = await import(join(pkg, 'tiaoli_wasm.js'));
+  mod.initSync({ module: readFileSync(join(pkg, 'tiaoli_wasm_bg.wasm')) });
+  const tagger = new mod.Tagger();
+  const ready = performance.now() - t0;
+  const out = { ready };
+  for (const n of SIZES) out[n] = await latency((t) => tagger.tag(t), textOf(n));
+  return out;
+}
+
+async function browser() {
+  const port = 8700 + Math.floor(Math.random() * 200);
+  const server = spawn('python3', [join(root, 'web/serve.py'), '--port', String(port), '--quiet'], { stdio: 'ignore' });
+  const profile = mkdtempSync(join(tmpdir(), 'tiaoli-bench-'));
+  const context = await chromium.launchPersistentContext(profile, {
+    executablePath: '/usr/bin/chromium',
+    args: ['--headless', '--no-sandbox', '--disable-gpu', '--no-first-run', '--disable-background-networking',
+      '--disable-component-update', '--disable-sync', '--disable-quic'],
+  });
+  try {
+    const page = await context.newPage();
+    const downloads = [];
+    page.on('response', async (r) => {
+      try { downloads.push({ url: r.url(), body: await r.body() }); } catch { /* redirects have no body */ }
+    });
+    const base = `http://127.0.0.1:${port}/`;
+    for (let i = 0; ; i++) {
+      try { await fetch(base); break; } catch { if (i > 50) throw new Error('server did not start'); await new Promise((r) => setTimeout(r, 100)); }
+    }
+    const readyTimes = [];
+    for (let i = 0; i < 5; i++) {
+      await page.goto(base, { waitUntil: 'commit' });
+      await page.waitForSelector('body[data-ready="true"]', { timeout: 30_000 });
+      readyTimes.push(await page.evaluate(() => performance.now()));
+    }
+    const lat = await page.evaluate(async ({ sizes, report }) => {
+      const mod = await import('./pkg/tiaoli_wasm.js');
+      await mod.default();
+      const tagger = new mod.Tagger();
+      const out = {};
+      for (const n of sizes) {
+        let s = '';
+        while (s.length < n) s += report;
+        s = s.slice(0, n);
+        for (let i = 0; i < 3; i++) tagger.tag(s);
+        const times = [];
+        for (let i = 0; i < 15; i++) { const t0 = performance.now(); tagger.tag(s); times.push(performance.now() - t0); }
+        out[n] = times.sort((a, b) => a - b)[7];
+      }
+      return out;
+    }, { sizes: SIZES, report });
+    const seen = new Map();
+    for (const d of downloads) if (!seen.has(d.url)) seen.set(d.url, d.body);
+    return { readyTimes, lat, files: [...seen].map(([url, body]) => ({ url: url.replace(base, ''), raw: body.length, gz: gzipSync(body, { level: 9 }).length })) };
+  } finally {
+    await context.close();
+    server.kill();
+    rmSync(profile, { recursive: true, force: true });
+  }
+}
+
+const kb = (n) => (n / 1024).toFixed(1);
+const b = await browser();
+const n = await node();
+const raw = b.files.reduce((s, f) => s + f.raw, 0);
+const gz = b.files.reduce((s, f) => s + f.gz, 0);
+console.log(`date ${new Date().toISOString().slice(0, 10)}, node ${process.version}, chromium via playwright-core`);
+console.log('\nwhat the page downloads:');
+for (const f of b.files.sort((x, y) => y.gz - x.gz)) console.log(`  ${f.url.padEnd(32)} ${kb(f.raw).padStart(8)} KB raw ${kb(f.gz).padStart(8)} KB gzipped`);
+console.log(`  ${'total'.padEnd(32)} ${kb(raw).padStart(8)} KB raw ${kb(gz).padStart(8)} KB gzipped   (budget 600 KB, aim 250 KB)`);
+console.log(`\npage load to ready (Chromium): median ${median(b.readyTimes).toFixed(0)} ms of 5   (budget 300 ms)`);
+console.log(`Node: import + init + model load ${n.ready.toFixed(0)} ms`);
+console.log('\ntag latency after warm-up (median of 15):');
+for (const s of SIZES) console.log(`  ${String(s).padStart(7)} chars: Chromium ${b.lat[s].toFixed(2).padStart(7)} ms, Node ${n[s].toFixed(2).padStart(7)} ms${s === 10_000 ? '   (budget 20 ms)' : ''}`);

@@ -1,0 +1,241 @@
+//! tiaoli for JavaScript: one class, [`Tagger`], wrapping the core model.
+//!
+//! ```js
+//! import init, { Tagger } from "./tiaoli_wasm.js";
+//! await init();
+//! const tagger = new Tagger();                 // the built-in model
+//! for (const p of tagger.tag(text)) console.log(p.line, p.label, p.confidence);
+//! ```
+//!
+//! Every method that can fail returns `Result<_, JsError>`, so JavaScript sees a thrown
+//! `Error` with a clear message, and the module stays usable: nothing here panics on input.
+
+use serde::Serialize;
+use tiaoli::{FittedTagger, Label};
+use wasm_bindgen::prelude::*;
+
+/// The largest text `tag` accepts, in UTF-8 bytes (8 MiB: about 2.8 million Chinese
+/// characters, hundreds of reports). Larger input is refused with an error rather than
+/// tying up the page.
+pub const MAX_INPUT_BYTES: usize = 8 * 1024 * 1024;
+
+#[wasm_bindgen(typescript_custom_section)]
+const TYPES: &str = r#"
+/** A section type. */
+export type Label = "title" | "opening" | "work" | "experience" | "problems" | "plans" | "closing" | "boilerplate";
+
+/** One tagged paragraph (a non-empty line of the input). */
+export interface TaggedParagraph {
+  /** 1-based line number in the input. */
+  line: number;
+  /** UTF-16 offset of the paragraph's first character: `input.slice(start, end) === text`. */
+  start: number;
+  /** UTF-16 offset just past the paragraph's last character. */
+  end: number;
+  /** The line without surrounding white space. */
+  text: string;
+  /** The most probable type. */
+  label: Label;
+  /** Its probability. */
+  confidence: number;
+  /** The probability of every type the model knows. */
+  scores: Partial<Record<Label, number>>;
+}
+
+/** What a model is and how it was trained. */
+export interface ModelInfo {
+  formatVersion: number;
+  labels: Label[];
+  vocabularySize: number;
+  wordFeatures: number;
+  charFeatures: number;
+  dictionarySize: number;
+  wordNgrams: [number, number] | null;
+  charNgrams: [number, number] | null;
+  metadata: Record<string, string>;
+}
+"#;
+
+#[wasm_bindgen]
+extern "C" {
+    #[wasm_bindgen(typescript_type = "TaggedParagraph[]")]
+    pub type TaggedParagraphs;
+    #[wasm_bindgen(typescript_type = "Label[]")]
+    pub type Labels;
+    #[wasm_bindgen(typescript_type = "ModelInfo")]
+    pub type JsModelInfo;
+    #[wasm_bindgen(typescript_type = "Record<Label, string>")]
+    pub type LabelNames;
+}
+
+/// Tags the paragraphs of Chinese work reports.
+#[wasm_bindgen]
+#[derive(Debug)]
+pub struct Tagger {
+    model: FittedTagger,
+}
+
+#[derive(Serialize)]
+struct TaggedParagraph<'a> {
+    line: usize,
+    start: usize,
+    end: usize,
+    text: &'a str,
+    label: &'static str,
+    confidence: f32,
+    scores: Scores<'a>,
+}
+
+#[derive(Serialize)]
+#[serde(rename_all = "camelCase")]
+struct ModelInfo {
+    format_version: u32,
+    labels: Vec<&'static str>,
+    vocabulary_size: usize,
+    word_features: usize,
+    char_features: usize,
+    dictionary_size: usize,
+    word_ngrams: Option<(u8, u8)>,
+    char_ngrams: Option<(u8, u8)>,
+    metadata: std::collections::BTreeMap<String, String>,
+}
+
+/// Rust values to plain JS objects (maps as objects, not `Map`s).
+fn to_js<T: Serialize + ?Sized>(value: &T) -> Result<JsValue, JsError> {
+    let serializer = serde_wasm_bindgen::Serializer::new().serialize_maps_as_objects(true);
+    Ok(value.serialize(&serializer)?)
+}
+
+impl Default for Tagger {
+    fn default() -> Self {
+        Tagger::new()
+    }
+}
+
+#[wasm_bindgen]
+impl Tagger {
+    /// A tagger with the model built into the package.
+    #[wasm_bindgen(constructor)]
+    pub fn new() -> Tagger {
+        Tagger { model: FittedTagger::default_model() }
+    }
+
+    /// A tagger with a model file written by `tiaoli train`.
+    #[wasm_bindgen(js_name = fromBytes)]
+    pub fn from_bytes(bytes: &[u8]) -> Result<Tagger, JsError> {
+        Ok(Tagger { model: FittedTagger::from_bytes(bytes)? })
+    }
+
+    /// Tag every paragraph (non-empty line) of `text`.
+    pub fn tag(&self, text: &str) -> Result<TaggedParagraphs, JsError> {
+        if text.len() > MAX_INPUT_BYTES {
+            return Err(JsError::new(&format!(
+                "the text is too large to tag: {} bytes of UTF-8, the limit is {MAX_INPUT_BYTES} bytes (8 MiB)",
+                text.len()
+            )));
+        }
+        let labels = self.model.labels();
+        let mut offsets = Utf16Offsets::new(text);
+        let tagged: Vec<TaggedParagraph<'_>> = self
+            .model
+            .tag(text)
+            .into_iter()
+            .map(|t| TaggedParagraph {
+                line: t.paragraph.line,
+                start: offsets.at(t.paragraph.start),
+                end: offsets.at(t.paragraph.end),
+                text: t.paragraph.text,
+                label: t.prediction.label.as_str(),
+                confidence: t.prediction.confidence,
+                scores: Scores(labels, t.prediction.probabilities),
+            })
+            .collect();
+        Ok(to_js(&tagged)?.unchecked_into())
+    }
+
+    /// The types this model predicts.
+    pub fn labels(&self) -> Result<Labels, JsError> {
+        let labels: Vec<&str> = self.model.labels().iter().map(|l| l.as_str()).collect();
+        Ok(to_js(&labels)?.unchecked_into())
+    }
+
+    /// What the model is and how it was trained.
+    pub fn info(&self) -> Result<JsModelInfo, JsError> {
+        let info = self.model.info();
+        let value = ModelInfo {
+            format_version: info.format_version,
+            labels: info.labels.iter().map(|l| l.as_str()).collect(),
+            vocabulary_size: info.vocabulary_size,
+            word_features: info.word_features,
+            char_features: info.char_features,
+            dictionary_size: info.dictionary_size,
+            word_ngrams: info.ngrams.words,
+            char_ngrams: info.ngrams.chars,
+            metadata: info.metadata,
+        };
+        Ok(to_js(&value)?.unchecked_into())
+    }
+}
+
+/// The Chinese name of every type.
+#[wasm_bindgen(js_name = labelNames)]
+pub fn label_names() -> Result<LabelNames, JsError> {
+    let names: std::collections::BTreeMap<&str, &str> = Label::ALL.iter().map(|l| (l.as_str(), l.chinese())).collect();
+    Ok(to_js(&names)?.unchecked_into())
+}
+
+/// The largest input `tag` accepts, in UTF-8 bytes.
+#[wasm_bindgen(js_name = maxInputBytes)]
+pub fn max_input_bytes() -> usize {
+    MAX_INPUT_BYTES
+}
+
+/// Scores as an object keyed by label, in the model's label order.
+struct Scores<'a>(&'a [Label], Vec<f32>);
+
+impl Serialize for Scores<'_> {
+    fn serialize<S: serde::Serializer>(&self, serializer: S) -> Result<S::Ok, S::Error> {
+        use serde::ser::SerializeMap;
+        let mut map = serializer.serialize_map(Some(self.0.len()))?;
+        for (label, p) in self.0.iter().zip(&self.1) {
+            map.serialize_entry(label.as_str(), p)?;
+        }
+        map.end()
+    }
+}
+
+/// Converts increasing UTF-8 byte offsets of one string to UTF-16 offsets in one pass.
+struct Utf16Offsets<'a> {
+    text: &'a str,
+    byte: usize,
+    utf16: usize,
+}
+
+impl<'a> Utf16Offsets<'a> {
+    fn new(text: &'a str) -> Self {
+        Utf16Offsets { text, byte: 0, utf16: 0 }
+    }
+
+    /// The UTF-16 offset of byte offset `byte`, which must not be less than the last one asked
+    /// for and must be a character boundary.
+    fn at(&mut self, byte: usize) -> usize {
+        self.utf16 += self.text.get(self.byte..byte).map_or(0, |s| s.chars().map(char::len_utf16).sum());
+        self.byte = byte;
+        self.utf16
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn utf16_offsets_count_surrogate_pairs() {
+        let text = "a😀总\n结";
+        let mut o = Utf16Offsets::new(text);
+        assert_eq!(o.at(1), 1);
+        assert_eq!(o.at(5), 3);
+        assert_eq!(o.at(text.len()), 6);
+        assert_eq!(text.encode_utf16().count(), 6);
+    }
+}

@@ -1,0 +1,105 @@
+//! The JavaScript API, run in Node by wasm-bindgen-test:
+//! `cargo test -p tiaoli-wasm --target wasm32-unknown-unknown`.
+
+#![cfg(target_arch = "wasm32")]
+#![allow(clippy::unwrap_used, clippy::panic)]
+
+use std::collections::BTreeMap;
+
+use serde::Deserialize;
+use tiaoli_wasm::{label_names, Tagger, MAX_INPUT_BYTES};
+use wasm_bindgen::{JsCast, JsValue};
+use wasm_bindgen_test::wasm_bindgen_test;
+
+#[derive(Debug, Deserialize)]
+struct Paragraph {
+    line: usize,
+    start: usize,
+    end: usize,
+    text: String,
+    label: String,
+    confidence: f64,
+    scores: BTreeMap<String, f64>,
+}
+
+fn tag(tagger: &Tagger, text: &str) -> Vec<Paragraph> {
+    let value: JsValue = tagger.tag(text).map_err(JsValue::from).unwrap().into();
+    serde_wasm_bindgen::from_value(value).unwrap()
+}
+
+fn message(err: wasm_bindgen::JsError) -> String {
+    let value = JsValue::from(err);
+    value.dyn_into::<js_sys::Error>().unwrap().message().into()
+}
+
+const REPORT: &str = "2024年度综合科工作总结\n\n一、认真做好日常文秘工作\n三、存在的问题和不足\n";
+
+#[wasm_bindgen_test]
+fn tags_every_paragraph_with_lines_and_scores() {
+    let tagger = Tagger::new();
+    let out = tag(&tagger, REPORT);
+    assert_eq!(out.iter().map(|p| p.line).collect::<Vec<_>>(), vec![1, 3, 4]);
+    assert_eq!(out[0].label, "title");
+    assert_eq!(out[2].label, "problems");
+    for p in &out {
+        assert_eq!(p.scores.len(), 8);
+        assert!((p.scores.values().sum::<f64>() - 1.0).abs() < 1e-3);
+        assert_eq!(p.scores[&p.label], p.confidence);
+    }
+}
+
+#[wasm_bindgen_test]
+fn offsets_are_utf16_and_slice_the_js_string() {
+    let text = "😀前言🎉\r\n\u{20000}𠀀 二、主要做法\n";
+    let js = js_sys::JsString::from(text);
+    let out = tag(&Tagger::new(), text);
+    assert_eq!(out.len(), 2);
+    for p in &out {
+        let slice: String = js.slice(p.start as u32, p.end as u32).into();
+        assert_eq!(slice, p.text);
+    }
+    assert_eq!((out[0].start, out[0].end), (0, 6));
+}
+
+#[wasm_bindgen_test]
+fn matches_the_native_library() {
+    let native = tiaoli::FittedTagger::default_model();
+    let out = tag(&Tagger::new(), REPORT);
+    let expected: Vec<String> = native.tag(REPORT).iter().map(|t| t.prediction.label.as_str().to_owned()).collect();
+    assert_eq!(out.iter().map(|p| p.label.clone()).collect::<Vec<_>>(), expected);
+}
+
+#[wasm_bindgen_test]
+fn bad_model_bytes_throw_and_leave_the_module_usable() {
+    let err = Tagger::from_bytes(b"<html>not a model</html>").unwrap_err();
+    assert!(message(err).contains("not a tiaoli model file"));
+    let err = Tagger::from_bytes(&[]).unwrap_err();
+    assert!(message(err).contains("truncated"));
+    assert_eq!(tag(&Tagger::new(), "2023年工作总结").len(), 1);
+}
+
+#[wasm_bindgen_test]
+fn oversized_input_is_refused_and_large_input_works() {
+    let tagger = Tagger::new();
+    let huge = "一".repeat(MAX_INPUT_BYTES / 3 + 1);
+    let Err(err) = tagger.tag(&huge) else { panic!("{} bytes were accepted", huge.len()) };
+    assert!(message(err).contains("too large"));
+    let big = "一、加强制度建设,完善工作流程。\n".repeat(20_000);
+    assert_eq!(tag(&tagger, &big).len(), 20_000);
+}
+
+#[wasm_bindgen_test]
+fn labels_info_and_names_describe_the_model() {
+    let tagger = Tagger::new();
+    let labels: Vec<String> =
+        serde_wasm_bindgen::from_value(tagger.labels().map_err(JsValue::from).unwrap().into()).unwrap();
+    assert_eq!(labels.len(), 8);
+    let info: JsValue = tagger.info().map_err(JsValue::from).unwrap().into();
+    let version = js_sys::Reflect::get(&info, &"formatVersion".into()).unwrap();
+    assert_eq!(version.as_f64(), Some(f64::from(tiaoli::FORMAT_VERSION)));
+    let metadata = js_sys::Reflect::get(&info, &"metadata".into()).unwrap();
+    assert!(js_sys::Reflect::get(&metadata, &"corpus_sha256".into()).unwrap().is_string());
+    let names: BTreeMap<String, String> =
+        serde_wasm_bindgen::from_value(label_names().map_err(JsValue::from).unwrap().into()).unwrap();
+    assert_eq!(names["problems"], "存在问题");
+}

@@ -1,0 +1,78 @@
+#!/usr/bin/env python3
+"""Build the browser package as wasm-pack.toml says: cargo → wasm-bindgen → wasm-opt → package.json.
+
+Usage: scripts/build_wasm.py   (run via `make wasm`; needs wasm-bindgen and wasm-opt on PATH,
+which `make setup` installs)
+"""
+import json
+import shutil
+import subprocess
+import sys
+import tomllib
+from pathlib import Path
+
+ROOT = Path(__file__).resolve().parent.parent
+
+
+def run(*cmd: str) -> None:
+    print("+", " ".join(cmd), flush=True)
+    subprocess.run(cmd, check=True, cwd=ROOT)
+
+
+def main() -> None:
+    config = tomllib.loads((ROOT / "wasm-pack.toml").read_text(encoding="utf-8"))
+    crate_dir = ROOT / config["crate"]["path"]
+    crate = tomllib.loads((crate_dir / "Cargo.toml").read_text(encoding="utf-8"))["package"]
+    workspace = tomllib.loads((ROOT / "Cargo.toml").read_text(encoding="utf-8"))["workspace"]["package"]
+    profile = config["crate"]["profile"]
+    bindgen = config["bindgen"]
+    out_dir = ROOT / bindgen["out-dir"]
+
+    found = subprocess.run(["wasm-bindgen", "--version"], capture_output=True, text=True).stdout.split()
+    if found[-1:] != [bindgen["version"]]:
+        sys.exit(f"wasm-bindgen {bindgen['version']} is needed, found {' '.join(found) or 'none'}: run `make setup`")
+
+    run("cargo", "build", "--locked", "-p", crate["name"], "--target", "wasm32-unknown-unknown", "--profile", profile)
+    wasm = ROOT / "target/wasm32-unknown-unknown" / profile / (crate["name"].replace("-", "_") + ".wasm")
+
+    if out_dir.exists():
+        shutil.rmtree(out_dir)
+    run("wasm-bindgen", "--target", bindgen["target"], "--out-dir", str(out_dir), str(wasm))
+
+    flags = config["optimize"]["wasm-opt"]
+    if flags:
+        bg = out_dir / (wasm.stem + "_bg.wasm")
+        run("wasm-opt", *flags, str(bg), "-o", str(bg))
+
+    pkg = config["package"]
+    for name in pkg["files"]:
+        shutil.copy2(ROOT / name, out_dir / Path(name).name)
+    stem = wasm.stem
+    manifest = {
+        "name": pkg["name"],
+        "version": workspace["version"],
+        "description": pkg["description"],
+        "license": workspace["license"],
+        "keywords": pkg["keywords"],
+        "type": "module",
+        "main": f"{stem}.js",
+        "module": f"{stem}.js",
+        "types": f"{stem}.d.ts",
+        "exports": {
+            ".": {"types": f"./{stem}.d.ts", "default": f"./{stem}.js"},
+            "./tiaoli.js": {"types": "./tiaoli.d.ts", "default": "./tiaoli.js"},
+            "./tiaoli-tagger.js": "./tiaoli-tagger.js",
+            "./tiaoli-tagger.css": "./tiaoli-tagger.css",
+            f"./{stem}_bg.wasm": f"./{stem}_bg.wasm",
+        },
+        "files": sorted(p.name for p in out_dir.iterdir() if p.name not in (".gitignore", "package.json")),
+        "sideEffects": ["./tiaoli-tagger.js"],
+    }
+    (out_dir / "package.json").write_text(json.dumps(manifest, indent=2, ensure_ascii=False) + "\n", encoding="utf-8")
+    (out_dir / ".gitignore").unlink(missing_ok=True)
+    total = sum(p.stat().st_size for p in out_dir.iterdir())
+    print(f"built {out_dir.relative_to(ROOT)} ({total} bytes)")
+
+
+if __name__ == "__main__":
+    main()
