@@ -2,6 +2,8 @@
 
 SHARED ?= ../shared
 CORPUS ?= $(SHARED)/corpus
+# The shipped model learns from the seed corpus and the project's own (data/corpus).
+TRAIN_DATA := $(CORPUS) data/corpus
 MODEL  := models/default.tiaoli
 TIAOLI := target/release/tiaoli
 VENV   := bench/.venv
@@ -14,7 +16,7 @@ PORT   ?= 8000
 test: setup lint rust-tests wasm-core wasm-tests browser-tests
 
 ## What building and testing needs: Rust components, the wasm target, wasm-bindgen-cli,
-## wasm-opt, Chromium and playwright-core (idempotent; fresh clones and CI start without them).
+## wasm-opt (npm binaryen), Chromium and playwright-core (idempotent; fresh clones and CI start without them).
 setup:
 	scripts/setup.sh
 
@@ -59,11 +61,11 @@ $(CORPUS):
 
 ## Rebuild the shipped model from the labelled corpus (byte-identical for the same corpus).
 model: release-cli | $(CORPUS)
-	$(TIAOLI) train --data $(CORPUS) --out $(MODEL)
+	$(TIAOLI) train --data $(TRAIN_DATA) --out $(MODEL)
 
 ## Retrain into a temporary file and compare with the committed model.
 check-model: release-cli | $(CORPUS)
-	@tmp=$$(mktemp -d) && $(TIAOLI) train --data $(CORPUS) --out $$tmp/model.tiaoli >/dev/null && \
+	@tmp=$$(mktemp -d) && $(TIAOLI) train --data $(TRAIN_DATA) --out $$tmp/model.tiaoli >/dev/null && \
 	  if cmp -s $$tmp/model.tiaoli $(MODEL); then echo "$(MODEL) is byte-identical to a fresh training run"; rm -rf $$tmp; \
 	  else echo "$(MODEL) differs from a fresh training run ($$tmp/model.tiaoli)"; exit 1; fi
 

@@ -67,7 +67,7 @@ async function browser() {
     const readyTimes = [];
     for (let i = 0; i < 5; i++) {
       await page.goto(base, { waitUntil: 'commit' });
-      await page.waitForSelector('body[data-ready="true"]', { timeout: 30_000 });
+      await page.waitForSelector('body[data-ready="true"]', { state: 'attached', timeout: 30_000 });
       readyTimes.push(await page.evaluate(() => performance.now()));
     }
     const lat = await page.evaluate(async ({ sizes, report }) => {

@@ -1,8 +1,8 @@
 #!/usr/bin/env python3
 """Build the browser package as wasm-pack.toml says: cargo → wasm-bindgen → wasm-opt → package.json.
 
-Usage: scripts/build_wasm.py   (run via `make wasm`; needs wasm-bindgen and wasm-opt on PATH,
-which `make setup` installs)
+Usage: scripts/build_wasm.py   (run via `make wasm`; needs wasm-bindgen on PATH and wasm-opt
+in .tools/binaryen, which `make setup` installs)
 """
 import json
 import shutil
@@ -41,8 +41,13 @@ def main() -> None:
 
     flags = config["optimize"]["wasm-opt"]
     if flags:
+        wasm_opt = ROOT / ".tools/binaryen/node_modules/.bin/wasm-opt"
+        major = config["optimize"]["binaryen"].split(".")[0]
+        found = subprocess.run([wasm_opt, "--version"], capture_output=True, text=True).stdout if wasm_opt.exists() else ""
+        if f"version {major}" not in found:
+            sys.exit(f"wasm-opt {major} is needed in {wasm_opt.relative_to(ROOT)}, found {found.strip() or 'none'}: run `make setup`")
         bg = out_dir / (wasm.stem + "_bg.wasm")
-        run("wasm-opt", *flags, str(bg), "-o", str(bg))
+        run(str(wasm_opt), *flags, str(bg), "-o", str(bg))
 
     pkg = config["package"]
     for name in pkg["files"]:

@@ -4,8 +4,10 @@
 set -euo pipefail
 cd "$(dirname "$0")/.."
 
-# The wasm-bindgen CLI must match the wasm-bindgen crate exactly; wasm-pack.toml pins it.
-bindgen_version=$(python3 -c 'import tomllib; print(tomllib.load(open("wasm-pack.toml", "rb"))["bindgen"]["version"])')
+# wasm-pack.toml pins the wasm-bindgen CLI (it must match the crate exactly) and binaryen.
+setting() { python3 -c "import tomllib; print(tomllib.load(open('wasm-pack.toml', 'rb'))$1)"; }
+bindgen_version=$(setting '["bindgen"]["version"]')
+binaryen_version=$(setting '["optimize"]["binaryen"]')
 
 have_component() { rustup component list --installed 2>/dev/null | grep -q "^$1"; }
 have_component rustfmt || rustup component add rustfmt
@@ -18,13 +20,19 @@ if [ "$(wasm-bindgen --version 2>/dev/null)" != "wasm-bindgen $bindgen_version" 
 fi
 
 apt_packages=()
-command -v wasm-opt >/dev/null || apt_packages+=(binaryen)
 command -v chromium >/dev/null || apt_packages+=(chromium)
 command -v node >/dev/null || apt_packages+=(nodejs npm)
+# A CJK font, so screenshots of the page show Chinese rather than boxes.
+fc-list 2>/dev/null | grep -qi 'wqy\|noto.*cjk' || apt_packages+=(fonts-wqy-microhei)
 if [ ${#apt_packages[@]} -gt 0 ]; then
   sudo=""; [ "$(id -u)" -eq 0 ] || sudo="sudo"
   $sudo apt-get update -qq
   DEBIAN_FRONTEND=noninteractive $sudo apt-get install -y -qq "${apt_packages[@]}"
+fi
+
+# wasm-opt, from npm's binaryen (a wasm build: no native toolchain, no download at run time).
+if [ "$(.tools/binaryen/node_modules/.bin/wasm-opt --version 2>/dev/null)" != "wasm-opt version ${binaryen_version%%.*} (version_${binaryen_version%%.*})" ]; then
+  npm install --prefix .tools/binaryen --no-audit --no-fund --no-save "binaryen@$binaryen_version"
 fi
 
 # playwright-core drives Debian's chromium; it never downloads a browser.

@@ -51,6 +51,28 @@ fn tag_reads_standard_input() {
 }
 
 #[test]
+fn tag_explains_its_choices() {
+    let out = tiaoli().args(["tag", "--explain"]).arg(sample_report_path()).assert().success();
+    let rows = jsonl(&out.get_output().stdout);
+    for row in &rows {
+        let words = row["explain"]["words"].as_array().unwrap();
+        let context = row["explain"]["context"].as_array().unwrap();
+        assert!(words.len() <= 4 && !context.is_empty() && context.len() <= 4, "{row}");
+        for c in words.iter().chain(context) {
+            assert!(c["feature"].is_string() && c["weight"].as_f64().unwrap() > 0.0, "{c}");
+        }
+    }
+    let plain = tiaoli().arg("tag").arg(sample_report_path()).assert().success();
+    assert!(jsonl(&plain.get_output().stdout).iter().all(|r| r.get("explain").is_none()));
+    tiaoli()
+        .args(["tag", "--explain", "--format", "table"])
+        .arg(sample_report_path())
+        .assert()
+        .success()
+        .stdout(contains("words: ").and(contains("context: ")));
+}
+
+#[test]
 fn tag_table_shows_types_in_chinese_and_english() {
     tiaoli()
         .args(["tag", "--format", "table"])
@@ -275,7 +297,8 @@ fn cv_reports_folds_grouped_by_report() {
 #[test]
 fn inspect_shows_metadata_and_features() {
     tiaoli().arg("inspect").assert().success().stdout(
-        contains("format version   1")
+        contains("format version   2")
+            .and(contains("context pass     yes"))
             .and(contains("corpus_sha256"))
             .and(contains("存在问题 problems — strongest features")),
     );

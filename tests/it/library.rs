@@ -1,8 +1,8 @@
 //! The library's public API: the shipped model, training, the model file, cross-validation.
 
 use tiaoli::{
-    assign_folds, cross_validate, ClassBalance, Corpus, Error, Example, FittedTagger, Label, ModelError, TaggerParams,
-    FORMAT_VERSION,
+    assign_folds, cross_validate, ClassBalance, Context, Corpus, Error, Example, FittedTagger, Label, ModelError,
+    TaggerParams, FORMAT_VERSION,
 };
 
 use crate::helpers::{mini_corpus, mini_model, mini_model_bytes, mini_params, sample_report_path};
@@ -29,6 +29,11 @@ fn default_model_tags_the_clear_cases_of_the_sample_report() {
     assert_eq!(label_of("(一)持续开展全民阅读活动"), Label::Work);
     assert_eq!(label_of("(三)加强基层服务网点建设"), Label::Work);
     assert_eq!(label_of("2024年,市图书馆在"), Label::Opening);
+    assert_eq!(label_of("三、存在的问题"), Label::Problems);
+    assert_eq!(label_of("四、2025年工作打算"), Label::Plans);
+    // Only where it stands makes these two: a 体会 heading, and the signature at the end.
+    assert_eq!(label_of("二、几点体会"), Label::Experience);
+    assert_eq!(label_of("2024年12月20日"), Label::Closing);
     for t in &tagged {
         let sum: f32 = t.prediction.probabilities.iter().sum();
         assert!((sum - 1.0).abs() < 1e-4, "probabilities of line {} sum to {sum}", t.paragraph.line);
@@ -108,7 +113,65 @@ fn other_files_and_versions_are_named() {
     next[8..12].copy_from_slice(&(FORMAT_VERSION + 1).to_le_bytes());
     let err = FittedTagger::from_bytes(&next).unwrap_err();
     assert_eq!(err, ModelError::UnsupportedVersion { found: FORMAT_VERSION + 1, supported: FORMAT_VERSION });
-    assert!(err.to_string().contains("format version 2 is not supported"), "{err}");
+    assert!(err.to_string().contains(&format!("format version {} is not supported", FORMAT_VERSION + 1)), "{err}");
+}
+
+#[test]
+fn version_1_models_still_load_without_context() {
+    let per_paragraph = mini_params().context(Context::Off).fit(&mini_corpus()).unwrap();
+    let mut bytes = per_paragraph.to_bytes();
+    // Version 1 is version 2 without the context section, here a single 0 flag byte.
+    let end = bytes.len() - 4;
+    assert_eq!(bytes[end - 1], 0);
+    bytes.remove(end - 1);
+    let payload_len = (bytes.len() - 24) as u64;
+    bytes[8..12].copy_from_slice(&1u32.to_le_bytes());
+    bytes[12..20].copy_from_slice(&payload_len.to_le_bytes());
+    let crc = crc32(&bytes[20..bytes.len() - 4]);
+    let n = bytes.len();
+    bytes[n - 4..].copy_from_slice(&crc.to_le_bytes());
+    let old = FittedTagger::from_bytes(&bytes).unwrap();
+    assert!(!old.has_context());
+    let text = sample_report();
+    let labels = |m: &FittedTagger| m.tag(&text).into_iter().map(|t| t.prediction.label).collect::<Vec<_>>();
+    assert_eq!(labels(&old), labels(&per_paragraph));
+}
+
+#[test]
+fn context_tells_the_same_words_apart_by_their_heading() {
+    let report = "财务科2024年度工作总结\n\
+        今年以来,财务科在局党组的领导下,认真履行职责,较好地完成了各项任务。现总结如下:\n\
+        一、主要工作\n\
+        (一)加强预算管理。全年编制预算12项,严格执行支出审批制度。\n\
+        (二)加强队伍建设,组织业务培训4次,提升服务能力。\n\
+        二、存在的问题\n\
+        人员少,任务重,信息化水平不高。\n\
+        三、明年工作打算\n\
+        (一)加强队伍建设,提升服务能力。\n\
+        (二)推进财务信息化建设。\n";
+    let tagger = FittedTagger::default_model();
+    assert!(tagger.has_context());
+    let labels: Vec<Label> = tagger.tag(report).into_iter().map(|t| t.prediction.label).collect();
+    assert_eq!(labels[4], Label::Work, "队伍建设 under the work heading");
+    assert_eq!(labels[8], Label::Plans, "队伍建设 under the plans heading");
+    let texts: Vec<&str> = report.lines().collect();
+    let explained = tagger.explain(&texts, 3);
+    assert_eq!(explained.len(), texts.len());
+    for (prediction, why) in &explained {
+        assert!(why.words.len() <= 3 && why.context.len() <= 3);
+        assert!(why.context.iter().all(|(_, c)| *c > 0.0), "{:?} {why:?}", prediction.label);
+    }
+    // Its words are those of line 5, a work item: what decides line 9 is where it stands.
+    let strongest = &explained[8].1.context[0].0;
+    assert!(!strongest.starts_with("its words"), "{:?}", explained[8].1);
+}
+
+#[test]
+fn the_context_pass_survives_the_model_file() {
+    assert!(mini_model().has_context(), "the mini corpus has four report groups: enough for the context pass");
+    let loaded = FittedTagger::from_bytes(mini_model_bytes()).unwrap();
+    assert!(loaded.has_context());
+    assert_eq!(mini_model().info().metadata["context"], "stacked (4 inner folds)");
 }
 
 #[test]

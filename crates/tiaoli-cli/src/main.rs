@@ -7,10 +7,10 @@ use std::path::{Path, PathBuf};
 use std::process::ExitCode;
 use std::time::Instant;
 
-use anyhow::{bail, Context};
+use anyhow::{bail, Context as _};
 use clap::{Args, Parser, Subcommand, ValueEnum};
 use indicatif::{ProgressBar, ProgressStyle};
-use tiaoli::{ClassBalance, Corpus, FittedTagger, Stage, TaggerParams};
+use tiaoli::{ClassBalance, Context, Corpus, FittedTagger, Stage, TaggerParams};
 
 /// Show the structure of Chinese work reports (工作总结): tag every paragraph with its
 /// section type.
@@ -69,6 +69,9 @@ struct TagArgs {
     /// Output format [default: table on a terminal, jsonl otherwise]
     #[arg(long, short)]
     format: Option<TagFormat>,
+    /// Also show the words and the layout and context features that decided each type
+    #[arg(long)]
+    explain: bool,
     /// UTF-8 text file; `-` or nothing reads standard input
     file: Option<PathBuf>,
 }
@@ -117,6 +120,41 @@ struct Settings {
     /// With oversampling, the most times one paragraph is repeated
     #[arg(long, default_value_t = TaggerParams::DEFAULT_MAX_OVERSAMPLE)]
     max_oversample: usize,
+    /// Tag paragraphs in the context of their document (layout, neighbours, headings)
+    #[arg(long, value_enum, default_value_t = TaggerParams::DEFAULT_CONTEXT.into())]
+    context: ContextArg,
+    /// L2 regularisation of the context pass
+    #[arg(long, default_value_t = TaggerParams::DEFAULT_CONTEXT_ALPHA)]
+    context_alpha: f64,
+    /// Grouped folds for the out-of-fold scores the context pass learns from
+    #[arg(long, default_value_t = TaggerParams::DEFAULT_INNER_FOLDS)]
+    inner_folds: usize,
+}
+
+#[derive(Debug, Clone, Copy, ValueEnum)]
+enum ContextArg {
+    /// A second pass over layout, neighbours and headings
+    Stacked,
+    /// Each paragraph on its own words
+    Off,
+}
+
+impl From<Context> for ContextArg {
+    fn from(c: Context) -> ContextArg {
+        match c {
+            Context::Stacked => ContextArg::Stacked,
+            Context::Off => ContextArg::Off,
+        }
+    }
+}
+
+impl From<ContextArg> for Context {
+    fn from(c: ContextArg) -> Context {
+        match c {
+            ContextArg::Stacked => Context::Stacked,
+            ContextArg::Off => Context::Off,
+        }
+    }
 }
 
 impl From<ClassBalance> for Balance {
@@ -171,6 +209,9 @@ impl Settings {
             .max_iterations(self.max_iterations)
             .class_balance(self.class_balance.into())
             .max_oversample(self.max_oversample)
+            .context(self.context.into())
+            .context_alpha(self.context_alpha)
+            .inner_folds(self.inner_folds)
     }
 }
 
@@ -296,7 +337,19 @@ fn tag(args: TagArgs, out: &mut impl Write) -> anyhow::Result<()> {
         Some(p) => (p.display().to_string(), std::fs::read(p).with_context(|| format!("cannot read {}", p.display()))?),
     };
     let text = tiaoli::decode_utf8(&bytes, name)?;
-    let tagged = tagger.tag(text);
+    let paragraphs: Vec<tiaoli::Paragraph<'_>> = tiaoli::paragraphs(text).collect();
+    let texts: Vec<&str> = paragraphs.iter().map(|p| p.text).collect();
+    let (predictions, explanations): (Vec<_>, Vec<_>) = if args.explain {
+        tagger.explain(&texts, EXPLAIN_TOP).into_iter().map(|(p, e)| (p, Some(e))).unzip()
+    } else {
+        tagger.classify(&texts).into_iter().map(|p| (p, None)).unzip()
+    };
+    let tagged: Vec<report::Row<'_>> = paragraphs
+        .iter()
+        .zip(predictions)
+        .zip(explanations)
+        .map(|((paragraph, prediction), explanation)| report::Row { paragraph, prediction, explanation })
+        .collect();
     let format = args.format.unwrap_or(if io::stdout().is_terminal() { TagFormat::Table } else { TagFormat::Jsonl });
     match format {
         TagFormat::Jsonl => report::write_jsonl(out, &tagger, &tagged)?,
@@ -304,6 +357,9 @@ fn tag(args: TagArgs, out: &mut impl Write) -> anyhow::Result<()> {
     }
     Ok(())
 }
+
+/// Words and context features shown per paragraph with `--explain`.
+const EXPLAIN_TOP: usize = 4;
 
 fn read_stdin() -> anyhow::Result<Vec<u8>> {
     let mut bytes = Vec::new();
@@ -349,7 +405,7 @@ fn train(args: TrainArgs, out: &mut impl Write) -> anyhow::Result<()> {
     Ok(())
 }
 
-const STAGES: usize = 4;
+const STAGES: usize = 5;
 
 fn stage_index(stage: Stage) -> usize {
     match stage {
@@ -357,6 +413,7 @@ fn stage_index(stage: Stage) -> usize {
         Stage::Vocabulary => 1,
         Stage::Vectorising => 2,
         Stage::Fitting => 3,
+        Stage::Context => 4,
     }
 }
 

@@ -5,8 +5,15 @@ use std::time::Duration;
 
 use serde::ser::{Serialize, SerializeMap, Serializer};
 use serde_json::{json, Value};
-use tiaoli::{Corpus, CrossValidation, Evaluation, FittedTagger, Label, Tagged};
+use tiaoli::{Corpus, CrossValidation, Evaluation, Explanation, FittedTagger, Label, Paragraph, Prediction};
 use unicode_width::{UnicodeWidthChar, UnicodeWidthStr};
+
+/// A tagged paragraph, with its explanation when `--explain` asked for one.
+pub struct Row<'a> {
+    pub paragraph: &'a Paragraph<'a>,
+    pub prediction: Prediction,
+    pub explanation: Option<Explanation>,
+}
 
 /// One line of `tag --format jsonl`, with keys in the documented order.
 #[derive(serde::Serialize)]
@@ -16,6 +23,24 @@ struct TagLine<'a> {
     confidence: f32,
     scores: Scores<'a>,
     text: &'a str,
+    #[serde(skip_serializing_if = "Option::is_none")]
+    explain: Option<ExplainJson<'a>>,
+}
+
+#[derive(serde::Serialize)]
+struct ExplainJson<'a> {
+    words: Vec<Contribution<'a>>,
+    context: Vec<Contribution<'a>>,
+}
+
+#[derive(serde::Serialize)]
+struct Contribution<'a> {
+    feature: &'a str,
+    weight: f32,
+}
+
+fn contributions(list: &[(String, f32)]) -> Vec<Contribution<'_>> {
+    list.iter().map(|(feature, weight)| Contribution { feature, weight: *weight }).collect()
 }
 
 struct Scores<'a>(&'a [Label], &'a [f32]);
@@ -30,7 +55,7 @@ impl Serialize for Scores<'_> {
     }
 }
 
-pub fn write_jsonl(out: &mut impl Write, tagger: &FittedTagger, tagged: &[Tagged<'_>]) -> io::Result<()> {
+pub fn write_jsonl(out: &mut impl Write, tagger: &FittedTagger, tagged: &[Row<'_>]) -> io::Result<()> {
     for t in tagged {
         let line = TagLine {
             line: t.paragraph.line,
@@ -38,6 +63,10 @@ pub fn write_jsonl(out: &mut impl Write, tagger: &FittedTagger, tagged: &[Tagged
             confidence: t.prediction.confidence,
             scores: Scores(tagger.labels(), &t.prediction.probabilities),
             text: t.paragraph.text,
+            explain: t
+                .explanation
+                .as_ref()
+                .map(|e| ExplainJson { words: contributions(&e.words), context: contributions(&e.context) }),
         };
         serde_json::to_writer(&mut *out, &line)?;
         writeln!(out)?;
@@ -69,19 +98,22 @@ fn pad(text: &str, width: usize) -> String {
     format!("{text}{}", " ".repeat(width.saturating_sub(text.width())))
 }
 
-pub fn write_table(out: &mut impl Write, tagged: &[Tagged<'_>]) -> io::Result<()> {
+pub fn write_table(out: &mut impl Write, tagged: &[Row<'_>]) -> io::Result<()> {
     writeln!(out, "{:>5}  {}  {:>5}  text", "line", pad("type", 22), "conf")?;
     for t in tagged {
         let label = t.prediction.label;
         let name = format!("{} {}", label.chinese(), label.as_str());
-        writeln!(
-            out,
-            "{:>5}  {}  {:>5.2}  {}",
-            t.paragraph.line,
-            pad(&name, 22),
-            t.prediction.confidence,
-            clip(t.paragraph.text, 48)
-        )?;
+        let conf = t.prediction.confidence;
+        writeln!(out, "{:>5}  {}  {:>5.2}  {}", t.paragraph.line, pad(&name, 22), conf, clip(t.paragraph.text, 48))?;
+        if let Some(e) = &t.explanation {
+            let list = |items: &[(String, f32)]| {
+                items.iter().map(|(f, w)| format!("{f} +{w:.2}")).collect::<Vec<_>>().join(", ")
+            };
+            writeln!(out, "{:>37}words: {}", "", list(&e.words))?;
+            if !e.context.is_empty() {
+                writeln!(out, "{:>37}context: {}", "", list(&e.context))?;
+            }
+        }
     }
     Ok(())
 }
@@ -204,6 +236,7 @@ pub fn inspect_json(tagger: &FittedTagger, top: usize) -> Value {
         "word_features": info.word_features,
         "char_features": info.char_features,
         "dictionary_size": info.dictionary_size,
+        "context": info.context,
         "metadata": info.metadata,
         "top_features": features,
     })
@@ -231,6 +264,9 @@ pub fn write_inspect(out: &mut impl Write, tagger: &FittedTagger, top: usize) ->
         range(info.ngrams.chars)
     )?;
     writeln!(out, "dictionary       {} jieba entries", info.dictionary_size)?;
+    let context =
+        if info.context { "yes: layout, neighbours and headings" } else { "no: each paragraph on its own words" };
+    writeln!(out, "context pass     {context}")?;
     for (key, value) in &info.metadata {
         writeln!(out, "{}{value}", pad(key, 17))?;
     }

@@ -50,6 +50,8 @@ export interface ModelInfo {
   wordFeatures: number;
   charFeatures: number;
   dictionarySize: number;
+  /** Whether paragraphs are tagged in the context of their document. */
+  context: boolean;
   wordNgrams: [number, number] | null;
   charNgrams: [number, number] | null;
   metadata: Record<string, string>;
@@ -95,6 +97,7 @@ struct ModelInfo {
     word_features: usize,
     char_features: usize,
     dictionary_size: usize,
+    context: bool,
     word_ngrams: Option<(u8, u8)>,
     char_ngrams: Option<(u8, u8)>,
     metadata: std::collections::BTreeMap<String, String>,
@@ -169,6 +172,7 @@ impl Tagger {
             word_features: info.word_features,
             char_features: info.char_features,
             dictionary_size: info.dictionary_size,
+            context: info.context,
             word_ngrams: info.ngrams.words,
             char_ngrams: info.ngrams.chars,
             metadata: info.metadata,

@@ -7,7 +7,7 @@ use crate::error::{Error, Result};
 use crate::label::Label;
 use crate::metrics::Evaluation;
 use crate::model::FittedTagger;
-use crate::train::{Stage, TaggerParams};
+use crate::train::{documents, Stage, TaggerParams};
 
 /// The result of one fold.
 #[derive(Clone, Debug)]
@@ -31,11 +31,22 @@ pub struct CrossValidation {
     pub predictions: Vec<Label>,
 }
 
-/// Score `tagger` on every row of `corpus`.
+/// Score `tagger` on every row of `corpus`, each document (`doc`) tagged as a whole.
 pub fn evaluate(tagger: &FittedTagger, corpus: &Corpus) -> Evaluation {
     let gold: Vec<Label> = corpus.examples().iter().map(|e| e.label).collect();
-    let predicted: Vec<Label> = corpus.examples().iter().map(|e| tagger.predict(&e.text).label).collect();
-    Evaluation::new(&gold, &predicted)
+    Evaluation::new(&gold, &predict(tagger, corpus))
+}
+
+/// The predicted label of every row, each document tagged as a whole with its rows in order.
+pub fn predict(tagger: &FittedTagger, corpus: &Corpus) -> Vec<Label> {
+    let mut out = vec![Label::Work; corpus.len()];
+    for rows in documents(corpus) {
+        let texts: Vec<&str> = rows.iter().map(|&i| corpus.examples()[i].text.as_str()).collect();
+        for (&i, p) in rows.iter().zip(tagger.classify(&texts)) {
+            out[i] = p.label;
+        }
+    }
+    out
 }
 
 /// Assign each group to one of `k` folds: groups in order of size (largest first; ties in an
@@ -86,9 +97,8 @@ pub fn cross_validate(
     for fold in 0..k {
         let (test, train): (Vec<usize>, Vec<usize>) = (0..corpus.len()).partition(|&i| fold_of[i] == fold);
         let tagger = params.fit_with_progress(&corpus.select(&train), |stage| progress(fold, stage))?;
-        let test_corpus = corpus.select(&test);
-        for (&i, e) in test.iter().zip(test_corpus.examples()) {
-            predictions[i] = tagger.predict(&e.text).label;
+        for (&i, label) in test.iter().zip(predict(&tagger, &corpus.select(&test))) {
+            predictions[i] = label;
         }
         let gold: Vec<Label> = test.iter().map(|&i| corpus.examples()[i].label).collect();
         let predicted: Vec<Label> = test.iter().map(|&i| predictions[i]).collect();

@@ -25,6 +25,7 @@
 //! ```
 
 mod codec;
+mod context;
 #[cfg(feature = "train")]
 mod corpus;
 #[cfg(feature = "train")]
@@ -41,12 +42,14 @@ mod train;
 #[cfg(feature = "train")]
 pub use corpus::{Corpus, Example};
 #[cfg(feature = "train")]
-pub use cv::{assign_folds, cross_validate, evaluate, CrossValidation, Fold};
+pub use cv::{assign_folds, cross_validate, evaluate, predict, CrossValidation, Fold};
 pub use error::{decode_utf8, Error, ModelError, Result};
 pub use features::{Ngrams, TermKind};
 pub use label::{Label, UnknownLabel};
 pub use metrics::{ClassMetrics, Evaluation};
-pub use model::{Feature, FittedTagger, ModelInfo, Prediction, Tagged, FORMAT_VERSION};
+pub use model::{
+    Explanation, Feature, FittedTagger, ModelInfo, Prediction, Tagged, FORMAT_VERSION, OLDEST_FORMAT_VERSION,
+};
 pub use paragraph::{paragraphs, Paragraph, Paragraphs};
 #[cfg(feature = "train")]
-pub use train::{ClassBalance, Stage, TaggerParams};
+pub use train::{ClassBalance, Context, Stage, TaggerParams};

@@ -15,19 +15,24 @@
 //! The payload holds, in order: metadata (string pairs), labels (names), n-gram settings,
 //! the segmentation dictionary (jieba's total frequency, then word/frequency pairs),
 //! the vocabulary (kind, term, idf), the weights (one row of `labels` floats per term) and
-//! one bias per label. Strings are a u32 byte length and UTF-8.
+//! one bias per label. Version 2 adds the context pass: a byte saying whether there is one,
+//! then its feature count, weights (one row of `labels` floats per feature) and biases.
+//! Strings are a u32 byte length and UTF-8. Version 1 files (no context pass) still load.
 
 use std::collections::BTreeMap;
 
 use crate::codec::{Reader, Writer};
+use crate::context::{self, softmax, ContextModel};
 use crate::error::{ModelError, Result};
 use crate::features::{reduced_jieba, Analyzer, DictEntry, Ngrams, Scratch, TermKind, Vocabulary};
 use crate::label::Label;
 use crate::paragraph::{paragraphs, Paragraph};
 
 const MAGIC: &[u8; 8] = b"TIAOLI\x1a\n";
-/// The model format version this build reads and writes.
-pub const FORMAT_VERSION: u32 = 1;
+/// The model format version this build writes.
+pub const FORMAT_VERSION: u32 = 2;
+/// The oldest model format version this build reads.
+pub const OLDEST_FORMAT_VERSION: u32 = 1;
 const HEADER_LEN: usize = 8 + 4 + 8;
 const MAX_NGRAM: u8 = 8;
 
@@ -43,7 +48,19 @@ pub struct FittedTagger {
     /// `vocab.len() × labels.len()`, row-major by term.
     pub(crate) weights: Vec<f32>,
     pub(crate) bias: Vec<f32>,
+    /// The second pass over the document, if the model has one.
+    pub(crate) context: Option<ContextModel>,
     pub(crate) metadata: BTreeMap<String, String>,
+}
+
+/// Why a paragraph got its type: the features that pushed it there most.
+#[derive(Clone, Debug, PartialEq)]
+pub struct Explanation {
+    /// Words and character n-grams of the paragraph, with their contribution.
+    pub words: Vec<(String, f32)>,
+    /// Layout and context features, with their contribution (empty for a model without a
+    /// context pass).
+    pub context: Vec<(String, f32)>,
 }
 
 /// What the model says about one paragraph.
@@ -95,6 +112,8 @@ pub struct ModelInfo {
     pub char_features: usize,
     /// Entries in the model's segmentation dictionary.
     pub dictionary_size: usize,
+    /// Whether the model has a context pass.
+    pub context: bool,
     /// Training settings and corpus facts recorded at training time.
     pub metadata: BTreeMap<String, String>,
 }
@@ -105,12 +124,19 @@ impl FittedTagger {
         &self.labels
     }
 
-    /// Classify one paragraph.
+    /// Classify one paragraph on its own words, without context. To tag a report, use
+    /// [`FittedTagger::tag`] or [`FittedTagger::classify`], which see the whole document.
     pub fn predict(&self, paragraph: &str) -> Prediction {
-        self.predict_with(paragraph, &mut Scratch::default())
+        self.prediction(self.first_pass_one(paragraph, &mut Scratch::default()))
     }
 
-    fn predict_with(&self, paragraph: &str, scratch: &mut Scratch) -> Prediction {
+    fn prediction(&self, probabilities: Vec<f32>) -> Prediction {
+        // Ties go to the earlier label.
+        let best = (1..probabilities.len()).fold(0, |b, i| if probabilities[i] > probabilities[b] { i } else { b });
+        Prediction { label: self.labels[best], confidence: probabilities[best], probabilities }
+    }
+
+    fn first_pass_one(&self, paragraph: &str, scratch: &mut Scratch) -> Vec<f32> {
         let k = self.labels.len();
         let mut logits = self.bias.clone();
         for (id, value) in self.vocab.vectorise(&self.analyzer, paragraph, scratch) {
@@ -119,18 +145,68 @@ impl FittedTagger {
                 *logit += value * w;
             }
         }
-        let max = logits.iter().copied().fold(f32::NEG_INFINITY, f32::max);
-        let mut sum = 0.0;
-        for logit in &mut logits {
-            *logit = (*logit - max).exp();
-            sum += *logit;
-        }
-        for p in &mut logits {
-            *p /= sum;
-        }
-        // Ties go to the earlier label.
-        let best = (1..k).fold(0, |best, i| if logits[i] > logits[best] { i } else { best });
-        Prediction { label: self.labels[best], confidence: logits[best], probabilities: logits }
+        softmax(&mut logits);
+        logits
+    }
+
+    /// Per-paragraph probabilities of every paragraph, in the order of [`Self::labels`].
+    pub(crate) fn first_pass(&self, paragraphs: &[&str]) -> Vec<Vec<f32>> {
+        let mut scratch = Scratch::default();
+        paragraphs.iter().map(|p| self.first_pass_one(p, &mut scratch)).collect()
+    }
+
+    /// Classify the paragraphs of one document, in order, each in the context of the others.
+    pub fn classify(&self, paragraphs: &[&str]) -> Vec<Prediction> {
+        let first = self.first_pass(paragraphs);
+        let probabilities = match &self.context {
+            Some(context) => context.predict(paragraphs, &first, &self.labels),
+            None => first,
+        };
+        probabilities.into_iter().map(|p| self.prediction(p)).collect()
+    }
+
+    /// Whether the model has a context pass (format version 2 models trained with one).
+    pub fn has_context(&self) -> bool {
+        self.context.is_some()
+    }
+
+    /// Classify the paragraphs of one document and say why: for each, the `top` words and
+    /// the `top` layout and context features that pushed it most towards its type.
+    pub fn explain(&self, paragraphs: &[&str], top: usize) -> Vec<(Prediction, Explanation)> {
+        let k = self.labels.len();
+        let first = self.first_pass(paragraphs);
+        let probabilities = match &self.context {
+            Some(context) => context.predict(paragraphs, &first, &self.labels),
+            None => first.clone(),
+        };
+        let features = self.context.as_ref().map(|_| context::features(paragraphs, &first, &self.labels));
+        let mut scratch = Scratch::default();
+        probabilities
+            .into_iter()
+            .enumerate()
+            .map(|(i, p)| {
+                let prediction = self.prediction(p);
+                let col = self.labels.iter().position(|&l| l == prediction.label).unwrap_or(0);
+                let mut words: Vec<(String, f32)> = self
+                    .vocab
+                    .vectorise(&self.analyzer, paragraphs[i], &mut scratch)
+                    .into_iter()
+                    .map(|(id, v)| {
+                        let w = &self.weights[id as usize * k..(id as usize + 1) * k];
+                        let (kind, term) = &self.vocab.terms[id as usize];
+                        (display_term(*kind, term), v * (w[col] - w.iter().sum::<f32>() / k as f32))
+                    })
+                    .filter(|(_, c)| *c > 0.0)
+                    .collect();
+                words.sort_by(|a, b| b.1.total_cmp(&a.1).then_with(|| a.0.cmp(&b.0)));
+                words.truncate(top);
+                let context = match (&self.context, &features) {
+                    (Some(model), Some(x)) => model.explain(x, &self.labels, i, col, top),
+                    _ => Vec::new(),
+                };
+                (prediction, Explanation { words, context })
+            })
+            .collect()
     }
 
     /// Split `text` into paragraphs and classify each.
@@ -142,9 +218,12 @@ impl FittedTagger {
     /// assert_eq!(tagged[1].paragraph.line, 2);
     /// ```
     pub fn tag<'a>(&self, text: &'a str) -> Vec<Tagged<'a>> {
-        let mut scratch = Scratch::default();
-        paragraphs(text)
-            .map(|paragraph| Tagged { paragraph, prediction: self.predict_with(paragraph.text, &mut scratch) })
+        let found: Vec<Paragraph<'a>> = paragraphs(text).collect();
+        let texts: Vec<&str> = found.iter().map(|p| p.text).collect();
+        found
+            .into_iter()
+            .zip(self.classify(&texts))
+            .map(|(paragraph, prediction)| Tagged { paragraph, prediction })
             .collect()
     }
 
@@ -179,6 +258,7 @@ impl FittedTagger {
             word_features,
             char_features: self.vocab.len() - word_features,
             dictionary_size: self.dict.len(),
+            context: self.context.is_some(),
             metadata: self.metadata.clone(),
         }
     }
@@ -215,6 +295,16 @@ impl FittedTagger {
         for &v in self.weights.iter().chain(&self.bias) {
             w.f32(v);
         }
+        match &self.context {
+            None => w.u8(0),
+            Some(c) => {
+                w.u8(1);
+                w.u32(context::feature_count(self.labels.len()) as u32);
+                for &v in c.weights.iter().chain(&c.bias) {
+                    w.f32(v);
+                }
+            }
+        }
         let payload = w.buf;
 
         let mut out = Vec::with_capacity(HEADER_LEN + payload.len() + 4);
@@ -241,7 +331,7 @@ impl FittedTagger {
             return Err(ModelError::Truncated { what: "magic bytes", offset: 0, needed: MAGIC.len(), len });
         }
         let version = header.u32("format version")?;
-        if version != FORMAT_VERSION {
+        if !(OLDEST_FORMAT_VERSION..=FORMAT_VERSION).contains(&version) {
             return Err(ModelError::UnsupportedVersion { found: version, supported: FORMAT_VERSION });
         }
         let payload_len = header.u64("payload length")?;
@@ -255,10 +345,10 @@ impl FittedTagger {
         if stored != computed {
             return Err(ModelError::Checksum { stored, computed });
         }
-        Self::read_payload(&mut Reader::new(payload, HEADER_LEN, len))
+        Self::read_payload(&mut Reader::new(payload, HEADER_LEN, len), version)
     }
 
-    fn read_payload(r: &mut Reader<'_>) -> Result<FittedTagger, ModelError> {
+    fn read_payload(r: &mut Reader<'_>, version: u32) -> Result<FittedTagger, ModelError> {
         let n_meta = r.count(8, "metadata count")?;
         let mut metadata = BTreeMap::new();
         for _ in 0..n_meta {
@@ -340,6 +430,7 @@ impl FittedTagger {
         let mut floats = Reader::new(block, at, at + block.len());
         let weights = (0..n_weights).map(|_| floats.f32("weight")).collect::<Result<Vec<_>, _>>()?;
         let bias = (0..labels.len()).map(|_| floats.f32("bias")).collect::<Result<Vec<_>, _>>()?;
+        let context = if version >= 2 { Self::read_context(r, labels.len())? } else { None };
         if r.remaining() > 0 {
             return Err(r.invalid(format!("{} unexpected bytes after the weights", r.remaining())));
         }
@@ -353,8 +444,46 @@ impl FittedTagger {
             vocab,
             weights,
             bias,
+            context,
             metadata,
         })
+    }
+
+    fn read_context(r: &mut Reader<'_>, k: usize) -> Result<Option<ContextModel>, ModelError> {
+        let at = r.offset();
+        match r.u8("context flag")? {
+            0 => return Ok(None),
+            1 => {}
+            other => return Err(ModelError::Invalid { offset: at, what: format!("context flag {other}") }),
+        }
+        let at = r.offset();
+        let d = r.u32("context feature count")? as usize;
+        if d != context::feature_count(k) {
+            return Err(ModelError::Invalid {
+                offset: at,
+                what: format!("{d} context features, this build computes {}", context::feature_count(k)),
+            });
+        }
+        let at = r.offset();
+        let block = r.take((d + 1) * k * 4, "context weights")?;
+        let mut floats = Reader::new(block, at, at + block.len());
+        let weights = (0..d * k).map(|_| floats.f32("context weight")).collect::<Result<Vec<_>, _>>()?;
+        let bias = (0..k).map(|_| floats.f32("context bias")).collect::<Result<Vec<_>, _>>()?;
+        Ok(Some(ContextModel { weights, bias }))
+    }
+}
+
+/// A term as a writer reads it: words as they are, character n-grams in 「」 (so "存在" the word
+/// and "存在" the characters are told apart), with the edge marks spelled out and spaces shown.
+fn display_term(kind: TermKind, term: &str) -> String {
+    let term = term.replace(' ', "␣");
+    match kind {
+        TermKind::Word => term.replace('␣', " "),
+        TermKind::Char => {
+            let (start, rest) = term.strip_prefix('^').map_or(("", term.as_str()), |r| ("⟨start⟩", r));
+            let (body, end) = rest.strip_suffix('$').map_or((rest, ""), |r| (r, "⟨end⟩"));
+            format!("「{start}{body}{end}」")
+        }
     }
 }
 

@@ -31,7 +31,9 @@ use linfa_logistic::MultiLogisticRegression;
 use ndarray::{Array1, Array2};
 use rustc_hash::FxHashMap;
 
+use crate::context::{self, ContextModel};
 use crate::corpus::Corpus;
+use crate::cv::assign_folds;
 use crate::error::{Error, Result};
 use crate::features::{normalise_into, reduced_jieba, Analyzer, DictEntry, Ngrams, Scratch, TermKind, Vocabulary};
 use crate::label::Label;
@@ -59,6 +61,25 @@ impl ClassBalance {
     }
 }
 
+/// Whether a model tags paragraphs in the context of their document.
+#[derive(Clone, Copy, Debug, PartialEq, Eq, Hash)]
+pub enum Context {
+    /// Each paragraph on its own words.
+    Off,
+    /// A second pass over layout, neighbours and headings (see `context` module docs).
+    Stacked,
+}
+
+impl Context {
+    /// The name used in model metadata and on the command line.
+    pub fn as_str(self) -> &'static str {
+        match self {
+            Context::Off => "off",
+            Context::Stacked => "stacked",
+        }
+    }
+}
+
 /// The stages of training, reported to a progress callback.
 #[derive(Clone, Copy, Debug, PartialEq, Eq)]
 pub enum Stage {
@@ -70,6 +91,8 @@ pub enum Stage {
     Vectorising,
     /// Running the optimiser (the slow part).
     Fitting,
+    /// Fitting the context pass on out-of-fold scores.
+    Context,
 }
 
 impl Stage {
@@ -80,6 +103,7 @@ impl Stage {
             Stage::Vocabulary => "choosing vocabulary",
             Stage::Vectorising => "building TF-IDF matrix",
             Stage::Fitting => "fitting logistic regression",
+            Stage::Context => "fitting the context pass",
         }
     }
 }
@@ -111,6 +135,9 @@ pub struct TaggerParams {
     max_iterations: u64,
     class_balance: ClassBalance,
     max_oversample: usize,
+    context: Context,
+    context_alpha: f64,
+    inner_folds: usize,
 }
 
 impl Default for TaggerParams {
@@ -123,6 +150,9 @@ impl Default for TaggerParams {
             max_iterations: Self::DEFAULT_MAX_ITERATIONS,
             class_balance: Self::DEFAULT_CLASS_BALANCE,
             max_oversample: Self::DEFAULT_MAX_OVERSAMPLE,
+            context: Self::DEFAULT_CONTEXT,
+            context_alpha: Self::DEFAULT_CONTEXT_ALPHA,
+            inner_folds: Self::DEFAULT_INNER_FOLDS,
         }
     }
 }
@@ -147,6 +177,12 @@ impl TaggerParams {
     pub const DEFAULT_CLASS_BALANCE: ClassBalance = ClassBalance::LogitAdjust;
     /// Default oversampling cap.
     pub const DEFAULT_MAX_OVERSAMPLE: usize = 10;
+    /// Default context: the stacked second pass.
+    pub const DEFAULT_CONTEXT: Context = Context::Stacked;
+    /// Default regularisation of the context pass.
+    pub const DEFAULT_CONTEXT_ALPHA: f64 = 1.0;
+    /// Default number of grouped folds for the out-of-fold scores the context pass learns from.
+    pub const DEFAULT_INNER_FOLDS: usize = 4;
 }
 
 impl TaggerParams {
@@ -203,6 +239,25 @@ impl TaggerParams {
         self
     }
 
+    /// Whether to add the context pass. Default [`Self::DEFAULT_CONTEXT`].
+    pub fn context(mut self, context: Context) -> Self {
+        self.context = context;
+        self
+    }
+
+    /// L2 regularisation of the context pass. Default [`Self::DEFAULT_CONTEXT_ALPHA`].
+    pub fn context_alpha(mut self, alpha: f64) -> Self {
+        self.context_alpha = alpha;
+        self
+    }
+
+    /// Grouped folds for the out-of-fold first-pass scores the context pass is fitted on
+    /// (fewer if the corpus has fewer report groups). Default [`Self::DEFAULT_INNER_FOLDS`].
+    pub fn inner_folds(mut self, folds: usize) -> Self {
+        self.inner_folds = folds;
+        self
+    }
+
     fn validate(&self) -> Result<()> {
         let bad = |name, reason: String| Err(Error::InvalidParam { name, reason });
         for (name, range) in [("word_ngrams", self.ngrams.words), ("char_ngrams", self.ngrams.chars)] {
@@ -224,6 +279,12 @@ impl TaggerParams {
         if !(self.alpha.is_finite() && self.alpha > 0.0) {
             return bad("alpha", format!("{} is not a positive number", self.alpha));
         }
+        if !(self.context_alpha.is_finite() && self.context_alpha > 0.0) {
+            return bad("context_alpha", format!("{} is not a positive number", self.context_alpha));
+        }
+        if self.inner_folds < 2 {
+            return bad("inner_folds", "must be at least 2".into());
+        }
         if self.max_iterations == 0 {
             return bad("max_iterations", "must be at least 1".into());
         }
@@ -241,13 +302,43 @@ impl TaggerParams {
     /// Train a tagger on `corpus`, calling `progress` as each stage starts.
     pub fn fit_with_progress(&self, corpus: &Corpus, mut progress: impl FnMut(Stage)) -> Result<FittedTagger> {
         self.validate()?;
-        let counts = corpus.label_counts();
-        let labels: Vec<Label> = counts.keys().copied().collect();
-        match labels.as_slice() {
-            [] => return Err(Error::EmptyCorpus { sources: "the training data".into() }),
-            [only] => return Err(Error::SingleClass { label: *only }),
-            _ => {}
+        let labels = labels_of(corpus)?;
+        let mut tagger = self.fit_words(corpus, &labels, &mut progress)?;
+        let groups = corpus.group_count();
+        let context = match self.context {
+            Context::Stacked if groups >= 2 => {
+                progress(Stage::Context);
+                tagger.context = Some(self.fit_context(corpus, &labels)?);
+                format!("stacked ({} inner folds)", self.inner_folds.min(groups))
+            }
+            // Out-of-fold scores need at least two report groups.
+            Context::Stacked => "off (the corpus has a single report group)".to_owned(),
+            Context::Off => "off".to_owned(),
+        };
+
+        let mut meta = |k: &str, v: String| tagger.metadata.insert(k.to_owned(), v);
+        meta("tiaoli_version", env!("CARGO_PKG_VERSION").to_owned());
+        meta("corpus_rows", corpus.len().to_string());
+        meta("corpus_groups", groups.to_string());
+        meta("corpus_sha256", corpus.sha256());
+        meta("min_df", self.min_df.to_string());
+        meta("max_features", self.max_features.to_string());
+        meta("alpha", self.alpha.to_string());
+        meta("max_iterations", self.max_iterations.to_string());
+        meta("class_balance", self.class_balance.as_str().to_owned());
+        if self.class_balance == ClassBalance::Oversample {
+            meta("max_oversample", self.max_oversample.to_string());
         }
+        meta("context", context);
+        if tagger.context.is_some() {
+            meta("context_alpha", self.context_alpha.to_string());
+        }
+        Ok(tagger)
+    }
+
+    /// The per-paragraph model: TF-IDF and logistic regression, no context.
+    fn fit_words(&self, corpus: &Corpus, labels: &[Label], progress: &mut impl FnMut(Stage)) -> Result<FittedTagger> {
+        let counts = corpus.label_counts();
         let texts: Vec<&str> = corpus.examples().iter().map(|e| e.text.as_str()).collect();
 
         progress(Stage::Segmenting);
@@ -258,48 +349,106 @@ impl TaggerParams {
         let (vocab, docs) = self.vocabulary(&analyzer, &texts);
 
         progress(Stage::Vectorising);
-        let y: Vec<usize> =
-            corpus.examples().iter().map(|e| labels.iter().position(|&l| l == e.label).unwrap_or(0)).collect();
-        let repeats = self.repeats(&labels, &counts);
-        let n_rows: usize = y.iter().map(|&c| repeats[c]).sum();
-        let mut x = Array2::<f32>::zeros((n_rows, vocab.len()));
-        let mut targets = Vec::with_capacity(n_rows);
-        let mut row = 0;
-        for (doc, &class) in docs.iter().zip(&y) {
-            for _ in 0..repeats[class] {
-                for &(id, value) in doc {
-                    x[(row, id as usize)] = value;
-                }
-                targets.push(class);
-                row += 1;
+        let y = class_indices(corpus, labels);
+        let mut x = Array2::<f32>::zeros((docs.len(), vocab.len()));
+        for (row, doc) in docs.iter().enumerate() {
+            for &(id, value) in doc {
+                x[(row, id as usize)] = value;
             }
         }
 
         progress(Stage::Fitting);
-        let (weights, mut bias) = self.fit_logistic(x, Array1::from(targets), labels.len())?;
-        if self.class_balance == ClassBalance::LogitAdjust {
-            let n = corpus.len() as f64;
-            for (b, label) in bias.iter_mut().zip(&labels) {
-                *b -= (counts[label] as f64 / n).ln() as f32;
+        let (weights, bias) = self.fit_balanced(x, &y, labels, &counts, self.alpha)?;
+        Ok(FittedTagger {
+            labels: labels.to_vec(),
+            analyzer,
+            dict,
+            dict_total,
+            vocab,
+            weights,
+            bias,
+            context: None,
+            metadata: BTreeMap::new(),
+        })
+    }
+
+    /// The context pass, fitted on first-pass scores that each come from a model that did not
+    /// see the paragraph's report.
+    fn fit_context(&self, corpus: &Corpus, labels: &[Label]) -> Result<ContextModel> {
+        let k = labels.len();
+        let folds = assign_folds(corpus, self.inner_folds.min(corpus.group_count()), 0)?;
+        let fold_of: Vec<usize> = corpus.examples().iter().map(|e| folds[&e.group]).collect();
+        let n_folds = fold_of.iter().max().map_or(0, |m| m + 1);
+        let mut first = vec![vec![0.0f32; k]; corpus.len()];
+        for fold in 0..n_folds {
+            let (held_out, train): (Vec<usize>, Vec<usize>) = (0..corpus.len()).partition(|&i| fold_of[i] == fold);
+            let sub = corpus.select(&train);
+            let sub_labels = labels_of(&sub)?;
+            let inner = self.fit_words(&sub, &sub_labels, &mut |_| {})?;
+            let texts: Vec<&str> = held_out.iter().map(|&i| corpus.examples()[i].text.as_str()).collect();
+            for (&i, p) in held_out.iter().zip(inner.first_pass(&texts)) {
+                // A fold can lack a label: its score is 0.
+                for (label, v) in sub_labels.iter().zip(p) {
+                    if let Some(col) = labels.iter().position(|l| l == label) {
+                        first[i][col] = v;
+                    }
+                }
             }
         }
 
-        let mut metadata = BTreeMap::new();
-        let mut meta = |k: &str, v: String| metadata.insert(k.to_owned(), v);
-        meta("tiaoli_version", env!("CARGO_PKG_VERSION").to_owned());
-        meta("corpus_rows", corpus.len().to_string());
-        meta("corpus_groups", corpus.group_count().to_string());
-        meta("corpus_sha256", corpus.sha256());
-        meta("min_df", self.min_df.to_string());
-        meta("max_features", self.max_features.to_string());
-        meta("alpha", self.alpha.to_string());
-        meta("max_iterations", self.max_iterations.to_string());
-        meta("class_balance", self.class_balance.as_str().to_owned());
-        if self.class_balance == ClassBalance::Oversample {
-            meta("max_oversample", self.max_oversample.to_string());
+        // Drafts are prefixes of reports: a page typed so far can stop anywhere, so the pass
+        // also learns from each document cut after a third and after two thirds of it.
+        // Without that, a heading the writer has just typed reads like the junk that ends
+        // many pages.
+        let d = context::feature_count(k);
+        let mut values: Vec<f32> = Vec::new();
+        let mut y: Vec<usize> = Vec::new();
+        let classes = class_indices(corpus, labels);
+        for rows in documents(corpus) {
+            let n = rows.len();
+            let mut cuts = vec![n, n.div_ceil(3), (2 * n).div_ceil(3)];
+            cuts.sort_unstable();
+            cuts.dedup();
+            for cut in cuts {
+                let part = &rows[..cut];
+                let texts: Vec<&str> = part.iter().map(|&i| corpus.examples()[i].text.as_str()).collect();
+                let scores: Vec<Vec<f32>> = part.iter().map(|&i| first[i].clone()).collect();
+                values.extend(context::features(&texts, &scores, labels));
+                y.extend(part.iter().map(|&i| classes[i]));
+            }
         }
+        let x = Array2::from_shape_vec((y.len(), d), values).map_err(|e| Error::Fit(e.to_string()))?;
+        // The first-pass scores it reads are balanced already; balancing again would count
+        // the priors twice.
+        let (weights, bias) = self.fit_logistic(x, Array1::from(y), k, self.context_alpha)?;
+        Ok(ContextModel { weights, bias })
+    }
 
-        Ok(FittedTagger { labels, analyzer, dict, dict_total, vocab, weights, bias, metadata })
+    /// Fit with the configured class balance: rows repeated for oversampling, biases moved by
+    /// the log priors for logit adjustment.
+    fn fit_balanced(
+        &self,
+        x: Array2<f32>,
+        y: &[usize],
+        labels: &[Label],
+        counts: &BTreeMap<Label, usize>,
+        alpha: f64,
+    ) -> Result<(Vec<f32>, Vec<f32>)> {
+        let repeats = self.repeats(labels, counts);
+        let (x, y) = if repeats.iter().all(|&r| r == 1) {
+            (x, y.to_vec())
+        } else {
+            let rows: Vec<usize> = (0..y.len()).flat_map(|i| std::iter::repeat_n(i, repeats[y[i]])).collect();
+            (x.select(ndarray::Axis(0), &rows), rows.iter().map(|&i| y[i]).collect())
+        };
+        let (weights, mut bias) = self.fit_logistic(x, Array1::from(y), labels.len(), alpha)?;
+        if self.class_balance == ClassBalance::LogitAdjust {
+            let n = counts.values().sum::<usize>() as f64;
+            for (b, label) in bias.iter_mut().zip(labels) {
+                *b -= (counts[label] as f64 / n).ln() as f32;
+            }
+        }
+        Ok((weights, bias))
     }
 
     /// Count terms, keep the vocabulary, and return each paragraph's TF-IDF vector.
@@ -379,9 +528,15 @@ impl TaggerParams {
 
     /// Fit, retrying with stronger regularisation when the optimiser fails. Returns weights
     /// (`terms × classes`, row-major) and biases.
-    fn fit_logistic(&self, x: Array2<f32>, y: Array1<usize>, n_classes: usize) -> Result<(Vec<f32>, Vec<f32>)> {
+    fn fit_logistic(
+        &self,
+        x: Array2<f32>,
+        y: Array1<usize>,
+        n_classes: usize,
+        alpha: f64,
+    ) -> Result<(Vec<f32>, Vec<f32>)> {
         let dataset = DatasetBase::new(x, y);
-        let mut alpha = self.alpha;
+        let mut alpha = alpha;
         let mut last_error = String::new();
         for _attempt in 0..3 {
             let params =
@@ -413,6 +568,35 @@ impl TaggerParams {
         }
         Err(Error::Fit(format!("{last_error} (after 3 tries, up to alpha {})", alpha / 10.0)))
     }
+}
+
+/// The labels of `corpus`, in [`Label::ALL`] order; an error unless there are two or more.
+fn labels_of(corpus: &Corpus) -> Result<Vec<Label>> {
+    let labels: Vec<Label> = corpus.label_counts().into_keys().collect();
+    match labels.as_slice() {
+        [] => Err(Error::EmptyCorpus { sources: "the training data".into() }),
+        [only] => Err(Error::SingleClass { label: *only }),
+        _ => Ok(labels),
+    }
+}
+
+fn class_indices(corpus: &Corpus, labels: &[Label]) -> Vec<usize> {
+    corpus.examples().iter().map(|e| labels.iter().position(|&l| l == e.label).unwrap_or(0)).collect()
+}
+
+/// The rows of each document (`doc`), in corpus order: the unit whose paragraphs see each
+/// other in context.
+pub(crate) fn documents(corpus: &Corpus) -> Vec<Vec<usize>> {
+    let mut order: Vec<&str> = Vec::new();
+    let mut rows: BTreeMap<&str, Vec<usize>> = BTreeMap::new();
+    for (i, e) in corpus.examples().iter().enumerate() {
+        let entry = rows.entry(e.doc.as_str()).or_default();
+        if entry.is_empty() {
+            order.push(&e.doc);
+        }
+        entry.push(i);
+    }
+    order.into_iter().filter_map(|doc| rows.remove(doc)).collect()
 }
 
 /// Smooth idf, as scikit-learn computes it, so numbers compare.

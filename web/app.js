@@ -1,0 +1,680 @@
+// tiaoli page: tags a pasted work report paragraph by paragraph.
+//
+// Tagging runs in a module worker (worker.js) that owns the WebAssembly tagger; this module
+// only renders. User text reaches the DOM through textContent only, never as HTML.
+
+// Fetch and compile the WebAssembly module now, while the worker starts: done by the worker,
+// the two happen one after the other (worker → glue → .wasm), which was most of the time to
+// ready. The compiled module goes to the worker, which only instantiates it.
+const compiledWasm = WebAssembly.compileStreaming(fetch(new URL('./pkg/tiaoli_wasm_bg.wasm', import.meta.url)));
+
+let worker;
+try {
+  worker = new Worker(new URL('./worker.js', import.meta.url), { type: 'module', name: 'tiaoli' });
+  worker.addEventListener('message', (e) => onWorkerMessage(e.data));
+  // If compiling here fails (an old browser without compileStreaming, say), the worker
+  // fetches the module itself.
+  compiledWasm.then(
+    (module) => worker.postMessage({ type: 'module', module }),
+    () => worker.postMessage({ type: 'module', module: null }),
+  );
+  worker.addEventListener('error', (e) => {
+    e.preventDefault();
+    fatal(e.message || '后台线程无法启动(pkg/tiaoli_wasm.js 是否已构建?)');
+  });
+} catch (err) {
+  fatal(`浏览器无法启动后台线程:${err instanceof Error ? err.message : err}`);
+}
+
+/** The eight types in the order of a report's plan (Label::ALL). */
+const LABELS = ['title', 'opening', 'work', 'experience', 'problems', 'plans', 'closing', 'boilerplate'];
+
+/** Shown until the worker reports labelNames() from the package. */
+const FALLBACK_NAMES = {
+  title: '标题',
+  opening: '开头',
+  work: '主要工作',
+  experience: '经验体会',
+  problems: '存在问题',
+  plans: '今后打算',
+  closing: '结尾',
+  boilerplate: '网页杂项',
+};
+
+/** What a complete 工作总结 has (title and experience are not required). */
+const REQUIRED = ['opening', 'work', 'problems', 'plans', 'closing'];
+
+const DEBOUNCE_MS = 150;
+const LOW_CONFIDENCE = 0.5;
+const MAX_MODEL_BYTES = 64 * 1024 * 1024;
+
+const SAMPLE = [
+  '当前位置:首页 > 范文大全 > 学校工作总结',
+  '阳光小学2024年秋季学期教学工作总结',
+  '本学期,我校在区教育局的正确领导下,坚持立德树人根本任务,以提高教学质量为中心,全体教师团结协作,圆满完成了各项教学任务。现将本学期工作总结如下:',
+  '一、主要工作',
+  '(一)抓实课堂教学常规。严格落实备课、上课、作业、辅导、评价五个环节,每月开展一次教学常规检查。',
+  '(二)推进教研活动。各学科组每周开展集体备课,全学期共组织公开课32节,评课活动28次。',
+  '(三)丰富课后服务。开设书法、足球、科学实验等社团18个,参与学生占全校学生的85%。',
+  '二、几点体会',
+  '我们深刻体会到,只有把教师队伍建设放在首位,教学质量的提升才有坚实基础。',
+  '三、存在的不足',
+  '一是部分青年教师课堂驾驭能力有待提高;二是作业设计分层不够,个别学生负担偏重。',
+  '四、下学期工作计划',
+  '下学期,我们将继续加强青年教师培养,开展“师徒结对”活动,并进一步优化作业设计。',
+  '总之,我们将以更加务实的作风,努力推动学校教育教学工作再上新台阶。',
+  '阳光小学教务处',
+  '2025年1月10日',
+  '小编推荐:更多学校工作总结范文请点击查看',
+].join('\n');
+
+const $ = (id) => /** @type {HTMLElement} */ (document.getElementById(id));
+
+const ui = {
+  status: $('status'),
+  report: /** @type {HTMLTextAreaElement} */ ($('report')),
+  results: $('results'),
+  resultsEmpty: $('results-empty'),
+  stats: $('text-stats'),
+  outline: $('outline'),
+  outlineEmpty: $('outline-empty'),
+  completeness: $('completeness'),
+  legend: $('legend'),
+  modelName: $('model-name'),
+  modelBadge: $('model-badge'),
+  modelInfo: $('model-info'),
+  modelMeta: /** @type {HTMLDetailsElement} */ ($('model-meta')),
+  modelMetadata: $('model-metadata'),
+  modelFile: /** @type {HTMLInputElement} */ ($('model-file')),
+  modelError: $('model-error'),
+  useBuiltin: /** @type {HTMLButtonElement} */ ($('use-builtin')),
+  showEnglish: /** @type {HTMLInputElement} */ ($('show-english')),
+  removeBoilerplate: /** @type {HTMLButtonElement} */ ($('remove-boilerplate')),
+  undoRemove: /** @type {HTMLButtonElement} */ ($('undo-remove')),
+  copyText: /** @type {HTMLButtonElement} */ ($('copy-text')),
+  exportJson: /** @type {HTMLButtonElement} */ ($('export-json')),
+  exportMd: /** @type {HTMLButtonElement} */ ($('export-md')),
+  loadSample: /** @type {HTMLButtonElement} */ ($('load-sample')),
+  clearText: /** @type {HTMLButtonElement} */ ($('clear-text')),
+  dropOverlay: $('drop-overlay'),
+};
+
+const state = {
+  names: { ...FALLBACK_NAMES },
+  ready: false,
+  /** @type {{source: string, name: string, info: any, labels: string[]} | null} */
+  model: null,
+  /** The text and paragraphs on screen. */
+  rendered: { text: '', paragraphs: /** @type {any[]} */ ([]) },
+  sentSeq: 0,
+  /** @type {Map<number, {text: string, resolve: Function, reject: Function}>} */
+  pending: new Map(),
+  /** @type {ReturnType<typeof setTimeout> | undefined} */
+  timer: undefined,
+  modelRequest: 0,
+  /** @type {string | null} */
+  undoText: null,
+  tagFailed: false,
+};
+
+// ---------------------------------------------------------------- helpers
+
+/**
+ * Creates an element. Text goes in through textContent only.
+ * @param {string} tag
+ * @param {{ class?: string, text?: string, attrs?: Record<string, string> }} [opts]
+ * @param {Node[]} [children]
+ */
+function h(tag, opts = {}, children = []) {
+  const node = document.createElement(tag);
+  if (opts.class) node.className = opts.class;
+  if (opts.text !== undefined) node.textContent = opts.text;
+  for (const [k, v] of Object.entries(opts.attrs ?? {})) node.setAttribute(k, v);
+  node.append(...children);
+  return node;
+}
+
+function nameOf(label) {
+  return state.names[label] ?? label;
+}
+
+function percent(p) {
+  return `${Math.round(p * 100)}%`;
+}
+
+/** @param {string} text @param {'busy' | 'ok' | 'error' | 'info'} kind */
+function setStatus(text, kind = 'info') {
+  ui.status.textContent = text;
+  ui.status.dataset.kind = kind;
+}
+
+/** Lines of `text` with their terminators, numbered like the tagger does (\r\n, \n or \r). */
+function splitLines(text) {
+  const parts = text.split(/(\r\n|\n|\r)/);
+  const lines = [];
+  for (let i = 0; i < parts.length; i += 2) lines.push({ line: lines.length + 1, body: parts[i], end: parts[i + 1] ?? '' });
+  return lines;
+}
+
+/** Consecutive runs of one type. */
+function sections(paragraphs) {
+  const runs = [];
+  for (const p of paragraphs) {
+    const last = runs[runs.length - 1];
+    if (last && last.label === p.label) last.paragraphs.push(p);
+    else runs.push({ label: p.label, paragraphs: [p] });
+  }
+  return runs;
+}
+
+function missingParts(paragraphs) {
+  const present = new Set(paragraphs.map((p) => p.label));
+  return REQUIRED.filter((l) => !present.has(l));
+}
+
+// ---------------------------------------------------------------- worker
+
+function fatal(message) {
+  state.ready = false;
+  document.body.dataset.ready = 'error';
+  setStatus(`模型加载失败:${message}`, 'error');
+  for (const { reject } of state.pending.values()) reject(new Error(message));
+  state.pending.clear();
+}
+
+function onWorkerMessage(msg) {
+  switch (msg?.type) {
+    case 'ready': {
+      state.ready = true;
+      state.names = { ...FALLBACK_NAMES, ...msg.names };
+      state.model = msg.model;
+      renderLegend();
+      renderModel();
+      document.body.dataset.readyMs = String(Math.round(performance.now()));
+      document.body.dataset.ready = 'true';
+      setStatus(`内置模型已就绪(加载 ${Math.round(msg.ms)} ms)`, 'ok');
+      if (ui.report.value.trim()) requestTag();
+      else renderResults('', []);
+      break;
+    }
+    case 'fatal':
+      fatal(msg.message);
+      break;
+    case 'tagged':
+    case 'tag-error': {
+      const waiting = state.pending.get(msg.seq);
+      state.pending.delete(msg.seq);
+      const latest = msg.seq === state.sentSeq;
+      if (msg.type === 'tagged') {
+        waiting?.resolve({ paragraphs: msg.paragraphs, ms: msg.ms, text: waiting.text });
+        if (latest && waiting) {
+          renderResults(waiting.text, msg.paragraphs, msg.ms);
+          if (state.tagFailed) setStatus(readyMessage(), 'ok');
+          state.tagFailed = false;
+        }
+      } else {
+        waiting?.reject(new Error(msg.message));
+        if (latest) showTagError(msg.message);
+      }
+      if (latest && state.timer === undefined) ui.results.dataset.busy = 'false';
+      break;
+    }
+    case 'model': {
+      if (msg.id !== state.modelRequest) break; // a newer request supersedes this one
+      state.model = msg.model;
+      ui.modelError.hidden = true;
+      ui.modelError.textContent = '';
+      renderModel();
+      renderLegend();
+      setStatus(
+        msg.model.source === 'builtin'
+          ? '已改用内置模型'
+          : `已加载模型 “${msg.model.name}”(词表 ${msg.model.info.vocabularySize.toLocaleString('zh-CN')})`,
+        'ok',
+      );
+      requestTag();
+      break;
+    }
+    case 'model-error': {
+      if (msg.id !== state.modelRequest) break;
+      showModelError(msg.name, msg.message);
+      break;
+    }
+    default:
+      break;
+  }
+}
+
+function readyMessage() {
+  return state.model?.source === 'file' ? `正在使用模型 “${state.model.name}”` : '内置模型已就绪';
+}
+
+/** Tags `text` now; resolves with that text's paragraphs even if newer requests follow. */
+function tagNow(text) {
+  if (!worker || document.body.dataset.ready === 'error') return Promise.reject(new Error('模型未加载'));
+  const seq = ++state.sentSeq;
+  ui.results.dataset.busy = 'true';
+  return new Promise((resolve, reject) => {
+    state.pending.set(seq, { text, resolve, reject });
+    worker.postMessage({ type: 'tag', seq, text });
+  });
+}
+
+/** Tags the textarea's text; results older than the newest request are dropped. */
+function requestTag() {
+  clearTimeout(state.timer);
+  state.timer = undefined;
+  tagNow(ui.report.value).catch(() => {}); // errors are shown by onWorkerMessage
+}
+
+function scheduleTag() {
+  clearTimeout(state.timer);
+  ui.results.dataset.busy = 'true';
+  state.timer = setTimeout(requestTag, DEBOUNCE_MS);
+}
+
+/** Paragraphs of exactly the textarea's current text. */
+async function currentParagraphs() {
+  const text = ui.report.value;
+  const idle = state.timer === undefined && state.pending.size === 0;
+  if (idle && state.rendered.text === text) return { text, paragraphs: state.rendered.paragraphs };
+  clearTimeout(state.timer);
+  state.timer = undefined;
+  const result = await tagNow(text);
+  return { text, paragraphs: result.paragraphs };
+}
+
+// ---------------------------------------------------------------- rendering
+
+function renderResults(text, paragraphs, ms) {
+  state.rendered = { text, paragraphs };
+  const items = paragraphs.map(renderParagraph);
+  ui.results.replaceChildren(...items);
+  ui.results.dataset.count = String(paragraphs.length);
+  ui.resultsEmpty.hidden = paragraphs.length > 0;
+  if (!paragraphs.length) {
+    ui.resultsEmpty.dataset.kind = 'info';
+    ui.resultsEmpty.textContent = '在左侧输入文字后,这里会逐段显示类型和置信度。置信度低于 50% 的段落以虚线框和 “?” 标出。';
+  }
+  renderOutline(paragraphs);
+  renderCompleteness(paragraphs);
+  const chars = [...text.replace(/\s/g, '')].length;
+  ui.stats.textContent = paragraphs.length
+    ? `${paragraphs.length} 段 · ${chars.toLocaleString('zh-CN')} 字${ms === undefined ? '' : ` · 标注用时 ${ms < 10 ? ms.toFixed(1) : Math.round(ms)} ms`}`
+    : '';
+  const hasText = paragraphs.length > 0;
+  ui.exportJson.disabled = !hasText;
+  ui.exportMd.disabled = !hasText;
+  ui.removeBoilerplate.disabled = !hasText;
+  ui.copyText.disabled = !text;
+}
+
+function renderParagraph(p) {
+  const low = p.confidence < LOW_CONFIDENCE;
+  const top = Object.entries(p.scores ?? {})
+    .sort((a, b) => b[1] - a[1])
+    .slice(0, 3)
+    .map(([l, s]) => `${nameOf(l)} ${percent(s)}`)
+    .join(' · ');
+  const chip = h('span', { class: 'chip', attrs: { title: p.label } }, [
+    h('span', { class: 'chip-zh', text: nameOf(p.label) }),
+    h('span', { class: 'chip-en', text: p.label, attrs: { lang: 'en' } }),
+  ]);
+  const meta = h('div', { class: 'para-meta' }, [
+    h('span', { class: 'line-no', text: String(p.line), attrs: { title: `第 ${p.line} 行` } }),
+    chip,
+    h('span', { class: 'conf', text: percent(p.confidence), attrs: { title: `置信度 · ${top}` } }),
+  ]);
+  if (low) {
+    meta.append(h('span', { class: 'low-mark', text: '?', attrs: { title: '置信度低于 50%,请人工核对', 'aria-label': '置信度低,请核对' } }));
+  }
+  const item = h('li', { class: low ? 'para low' : 'para', attrs: { 'data-label': p.label, 'data-line': String(p.line) } }, [
+    meta,
+    h('p', { class: 'para-text', text: p.text }),
+  ]);
+  item.dataset.start = String(p.start);
+  item.dataset.end = String(p.end);
+  return item;
+}
+
+function renderOutline(paragraphs) {
+  const runs = sections(paragraphs);
+  ui.outline.replaceChildren(
+    ...runs.map((run) => {
+      const first = run.paragraphs[0];
+      const last = run.paragraphs[run.paragraphs.length - 1];
+      const lines = first.line === last.line ? `第 ${first.line} 行` : `第 ${first.line}–${last.line} 行`;
+      const button = h('button', { class: 'outline-item', attrs: { type: 'button', title: `在原文中选中 ${lines}` } }, [
+        h('span', { class: 'swatch', attrs: { 'aria-hidden': 'true' } }),
+        h('span', { class: 'outline-name', text: nameOf(run.label) }),
+        h('span', { class: 'outline-count', text: `${run.paragraphs.length} 段` }),
+        h('span', { class: 'outline-lines', text: lines }),
+      ]);
+      button.addEventListener('click', () => selectRange(first.start, last.end, first.line));
+      return h('li', { attrs: { 'data-label': run.label, 'data-count': String(run.paragraphs.length) } }, [button]);
+    }),
+  );
+  ui.outlineEmpty.hidden = runs.length > 0;
+}
+
+function renderCompleteness(paragraphs) {
+  const box = ui.completeness;
+  if (!paragraphs.length) {
+    box.dataset.state = 'empty';
+    box.replaceChildren(h('span', { text: '尚无内容。' }));
+    return;
+  }
+  const missing = missingParts(paragraphs);
+  const notes = [];
+  if (missing.length) {
+    box.dataset.state = 'missing';
+    notes.push(h('strong', { class: 'verdict', text: `缺少:${missing.map(nameOf).join('、')}` }));
+    const unknown = missing.filter((l) => state.model && !state.model.labels.includes(l));
+    if (unknown.length) notes.push(h('span', { class: 'note', text: `当前模型不识别:${unknown.map(nameOf).join('、')}` }));
+  } else {
+    box.dataset.state = 'ok';
+    notes.push(h('strong', { class: 'verdict', text: '基本结构齐全' }));
+    notes.push(h('span', { class: 'note', text: REQUIRED.map(nameOf).join('、') }));
+  }
+  const low = paragraphs.filter((p) => p.confidence < LOW_CONFIDENCE).length;
+  const junk = paragraphs.filter((p) => p.label === 'boilerplate').length;
+  if (junk) notes.push(h('span', { class: 'note', text: `${junk} 行网页杂项,可一键删除` }));
+  if (low) notes.push(h('span', { class: 'note', text: `${low} 段置信度低于 50%,请人工核对` }));
+  box.replaceChildren(...notes);
+}
+
+function renderLegend() {
+  const known = new Set(state.model?.labels ?? LABELS);
+  ui.legend.replaceChildren(
+    ...LABELS.map((label) =>
+      h('li', { attrs: { 'data-label': label }, class: known.has(label) ? '' : 'unknown' }, [
+        h('span', { class: 'swatch', attrs: { 'aria-hidden': 'true' } }),
+        h('span', { class: 'legend-zh', text: nameOf(label) }),
+        h('span', { class: 'legend-en', text: label, attrs: { lang: 'en' } }),
+        ...(known.has(label) ? [] : [h('span', { class: 'note', text: '当前模型无此类型' })]),
+      ]),
+    ),
+  );
+}
+
+function renderModel() {
+  const model = state.model;
+  if (!model) return;
+  const info = model.info;
+  ui.modelName.textContent = model.name;
+  ui.modelBadge.textContent = model.source === 'builtin' ? '内置' : '自定义';
+  ui.modelBadge.dataset.source = model.source;
+  ui.useBuiltin.disabled = model.source === 'builtin';
+  const range = (r) => (r ? `${r[0]}–${r[1]}` : '不使用');
+  const rows = [
+    ['词表大小', info.vocabularySize.toLocaleString('zh-CN'), 'vocabulary-size'],
+    ['类型', model.labels.map(nameOf).join('、'), 'labels'],
+    ['特征 词/字', `${info.wordFeatures.toLocaleString('zh-CN')} / ${info.charFeatures.toLocaleString('zh-CN')}`, 'features'],
+    ['n-gram 词/字', `${range(info.wordNgrams)} / ${range(info.charNgrams)}`, 'ngrams'],
+    ['分词词典', `${info.dictionarySize.toLocaleString('zh-CN')} 词`, 'dictionary'],
+    ['格式版本', String(info.formatVersion), 'format-version'],
+  ];
+  const dl = (entries) => entries.flatMap(([k, v, key]) => [h('dt', { text: k }), h('dd', { text: v, attrs: { 'data-key': key } })]);
+  ui.modelInfo.replaceChildren(...dl(rows));
+  const metadata = Object.entries(info.metadata ?? {}).map(([k, v]) => [k, String(v), `meta-${k}`]);
+  ui.modelMetadata.replaceChildren(...dl(metadata));
+  ui.modelMeta.hidden = metadata.length === 0;
+}
+
+function showTagError(message) {
+  state.tagFailed = true;
+  renderResults('', []);
+  ui.resultsEmpty.hidden = false;
+  ui.resultsEmpty.dataset.kind = 'error';
+  ui.resultsEmpty.textContent = `无法标注:${message}`;
+  setStatus(`无法标注:${message}`, 'error');
+}
+
+function showModelError(name, message) {
+  const current = state.model?.source === 'file' ? `模型 “${state.model.name}”` : '内置模型';
+  ui.modelError.textContent = `无法加载模型文件 “${name}”:${message}。仍在使用${current}。`;
+  ui.modelError.hidden = false;
+  setStatus(`模型文件 “${name}” 无效`, 'error');
+}
+
+/** Selects a range of the textarea (UTF-16 offsets, as the tagger reports them). */
+function selectRange(start, end, line) {
+  if (state.rendered.text !== ui.report.value) return;
+  ui.report.focus();
+  ui.report.setSelectionRange(start, end);
+  const item = ui.results.querySelector(`[data-line="${line}"]`);
+  if (item) {
+    item.scrollIntoView({ block: 'nearest', behavior: 'smooth' });
+    item.classList.remove('flash');
+    void item.offsetWidth; // restart the animation
+    item.classList.add('flash');
+  }
+}
+
+// ---------------------------------------------------------------- actions
+
+function setText(text) {
+  ui.report.value = text;
+  ui.copyText.disabled = !text;
+  ui.undoRemove.hidden = true;
+  state.undoText = null;
+  requestTag();
+}
+
+async function removeBoilerplate() {
+  let result;
+  try {
+    result = await currentParagraphs();
+  } catch (err) {
+    setStatus(`无法标注:${err.message}`, 'error');
+    return;
+  }
+  if (ui.report.value !== result.text) return; // edited meanwhile; the user can click again
+  const drop = new Set(result.paragraphs.filter((p) => p.label === 'boilerplate').map((p) => p.line));
+  if (!drop.size) {
+    setStatus('没有发现网页杂项', 'info');
+    return;
+  }
+  let cleaned = splitLines(result.text)
+    .filter((l) => !drop.has(l.line))
+    .map((l) => l.body + l.end)
+    .join('');
+  // Deleting the last line also deletes the line break before it, as an editor would.
+  if (!/[\r\n]$/.test(result.text)) cleaned = cleaned.replace(/(\r\n|\n|\r)$/, '');
+  ui.report.value = cleaned;
+  ui.copyText.disabled = !cleaned;
+  state.undoText = result.text;
+  ui.undoRemove.hidden = false;
+  requestTag();
+  setStatus(`已删除 ${drop.size} 行网页杂项(第 ${[...drop].join('、')} 行),可撤销`, 'ok');
+}
+
+function undoRemove() {
+  if (state.undoText === null) return;
+  setText(state.undoText);
+  setStatus('已恢复删除前的原文', 'info');
+}
+
+async function copyText() {
+  const text = ui.report.value;
+  try {
+    await navigator.clipboard.writeText(text);
+    setStatus('原文已复制到剪贴板', 'ok');
+  } catch {
+    ui.report.focus();
+    ui.report.select();
+    const ok = document.execCommand('copy');
+    setStatus(ok ? '原文已复制到剪贴板' : '无法访问剪贴板,请按 Ctrl+C 复制已选中的文字', ok ? 'ok' : 'error');
+  }
+}
+
+function baseName(paragraphs) {
+  const title = paragraphs.find((p) => p.label === 'title')?.text ?? '工作总结';
+  return title.replace(/[\\/:*?"<>|\u0000-\u001f]/g, '').slice(0, 40) || '工作总结';
+}
+
+function download(filename, type, content) {
+  const url = URL.createObjectURL(new Blob([content], { type }));
+  const a = h('a', { attrs: { href: url, download: filename } });
+  a.hidden = true;
+  document.body.append(a);
+  a.click();
+  a.remove();
+  setTimeout(() => URL.revokeObjectURL(url), 30_000);
+}
+
+function toJson(paragraphs) {
+  const model = state.model;
+  return JSON.stringify(
+    {
+      generator: 'tiaoli web',
+      model: model ? { source: model.source, name: model.name, labels: model.labels, metadata: model.info.metadata } : null,
+      labelNames: Object.fromEntries(LABELS.map((l) => [l, nameOf(l)])),
+      paragraphs: paragraphs.map((p) => ({
+        line: p.line,
+        start: p.start,
+        end: p.end,
+        label: p.label,
+        name: nameOf(p.label),
+        confidence: p.confidence,
+        scores: p.scores,
+        text: p.text,
+      })),
+    },
+    null,
+    2,
+  );
+}
+
+/** Escapes what would make a paragraph start a Markdown block or contain raw HTML. */
+function mdEscape(text) {
+  return text
+    .replace(/[\\`*_[\]<>]/g, (c) => `\\${c}`)
+    .replace(/^([#+-]|\d+[.)])/, (m) => `\\${m}`);
+}
+
+function toMarkdown(paragraphs) {
+  const out = [];
+  for (const run of sections(paragraphs)) {
+    if (run.label === 'boilerplate') continue; // page junk is not part of the report
+    if (run.label === 'title') {
+      for (const p of run.paragraphs) out.push(`# ${mdEscape(p.text)}`, '');
+      continue;
+    }
+    out.push(`## ${nameOf(run.label)}`, '');
+    for (const p of run.paragraphs) out.push(mdEscape(p.text), '');
+  }
+  return `${out.join('\n').trimEnd()}\n`;
+}
+
+async function exportAs(kind) {
+  let result;
+  try {
+    result = await currentParagraphs();
+  } catch (err) {
+    setStatus(`无法导出:${err.message}`, 'error');
+    return;
+  }
+  if (!result.paragraphs.length) return;
+  const name = baseName(result.paragraphs);
+  if (kind === 'json') download(`${name}.tiaoli.json`, 'application/json', toJson(result.paragraphs));
+  else download(`${name}.md`, 'text/markdown;charset=utf-8', toMarkdown(result.paragraphs));
+  setStatus(`已导出 ${kind === 'json' ? 'JSON' : 'Markdown'}`, 'ok');
+}
+
+async function loadModelFile(file) {
+  const id = ++state.modelRequest;
+  if (file.size > MAX_MODEL_BYTES) {
+    showModelError(file.name, `文件过大(${(file.size / 1048576).toFixed(1)} MB),模型文件通常不到 1 MB`);
+    return;
+  }
+  setStatus(`正在加载模型 “${file.name}”…`, 'busy');
+  let bytes;
+  try {
+    bytes = await file.arrayBuffer();
+  } catch (err) {
+    showModelError(file.name, `无法读取文件:${err.message}`);
+    return;
+  }
+  worker.postMessage({ type: 'load-model', id, name: file.name, bytes }, [bytes]);
+}
+
+function useBuiltin() {
+  const id = ++state.modelRequest;
+  worker.postMessage({ type: 'use-builtin', id });
+}
+
+const isTextFile = (file) => /^text\//.test(file.type) || /\.(txt|md|text)$/i.test(file.name);
+
+// ---------------------------------------------------------------- events
+
+ui.report.addEventListener('input', () => {
+  ui.copyText.disabled = !ui.report.value;
+  if (state.undoText !== null) {
+    state.undoText = null;
+    ui.undoRemove.hidden = true;
+  }
+  scheduleTag();
+});
+ui.results.addEventListener('click', (e) => {
+  const item = /** @type {HTMLElement} */ (e.target).closest?.('.para');
+  if (!item || window.getSelection()?.toString()) return;
+  selectRange(Number(item.dataset.start), Number(item.dataset.end), Number(item.dataset.line));
+});
+ui.showEnglish.addEventListener('change', () => document.body.classList.toggle('show-en', ui.showEnglish.checked));
+ui.removeBoilerplate.addEventListener('click', removeBoilerplate);
+ui.undoRemove.addEventListener('click', undoRemove);
+ui.copyText.addEventListener('click', copyText);
+ui.exportJson.addEventListener('click', () => exportAs('json'));
+ui.exportMd.addEventListener('click', () => exportAs('md'));
+ui.loadSample.addEventListener('click', () => {
+  setText(SAMPLE);
+  setStatus('已载入示例', 'info');
+});
+ui.clearText.addEventListener('click', () => {
+  setText('');
+  ui.report.focus();
+});
+ui.modelFile.addEventListener('change', () => {
+  const file = ui.modelFile.files?.[0];
+  ui.modelFile.value = ''; // choosing the same file again still loads it
+  if (file) loadModelFile(file);
+});
+ui.useBuiltin.addEventListener('click', useBuiltin);
+
+// Drag & drop anywhere: a model file loads the model, a text file fills the textarea.
+let dragDepth = 0;
+const hasFiles = (e) => [...(e.dataTransfer?.types ?? [])].includes('Files');
+document.addEventListener('dragenter', (e) => {
+  if (!hasFiles(e)) return;
+  e.preventDefault();
+  dragDepth += 1;
+  ui.dropOverlay.hidden = false;
+});
+document.addEventListener('dragover', (e) => {
+  if (!hasFiles(e)) return;
+  e.preventDefault();
+  e.dataTransfer.dropEffect = 'copy';
+});
+document.addEventListener('dragleave', (e) => {
+  if (!hasFiles(e)) return;
+  dragDepth = Math.max(0, dragDepth - 1);
+  if (!dragDepth) ui.dropOverlay.hidden = true;
+});
+document.addEventListener('drop', async (e) => {
+  if (!hasFiles(e)) return;
+  e.preventDefault();
+  dragDepth = 0;
+  ui.dropOverlay.hidden = true;
+  const file = e.dataTransfer.files[0];
+  if (!file) return;
+  if (isTextFile(file)) {
+    setText(await file.text());
+    setStatus(`已读入 “${file.name}”`, 'info');
+  } else {
+    loadModelFile(file);
+  }
+});
+
+renderLegend();
+renderResults('', []);
