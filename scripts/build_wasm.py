@@ -68,6 +68,7 @@ def main() -> None:
             "./tiaoli.js": {"types": "./tiaoli.d.ts", "default": "./tiaoli.js"},
             "./tiaoli-tagger.js": "./tiaoli-tagger.js",
             "./tiaoli-tagger.css": "./tiaoli-tagger.css",
+            "./tiaoli-palette.css": "./tiaoli-palette.css",
             f"./{stem}_bg.wasm": f"./{stem}_bg.wasm",
         },
         "files": sorted(p.name for p in out_dir.iterdir() if p.name not in (".gitignore", "package.json")),

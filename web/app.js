@@ -3,14 +3,17 @@
 // Tagging runs in a module worker (worker.js) that owns the WebAssembly tagger; this module
 // only renders. User text reaches the DOM through textContent only, never as HTML.
 
-// Fetch and compile the WebAssembly module now, while the worker starts: done by the worker,
-// the two happen one after the other (worker → glue → .wasm), which was most of the time to
-// ready. The compiled module goes to the worker, which only instantiates it.
-const compiledWasm = WebAssembly.compileStreaming(fetch(new URL('./pkg/tiaoli_wasm_bg.wasm', import.meta.url)));
+// boot.js started the worker and the WebAssembly download and compile before this module ran
+// (they are most of the time to ready); without it, start them here. The compiled module goes
+// to the worker, which only instantiates it.
+const boot = window.tiaoliBoot ?? {};
+const compiledWasm =
+  boot.compiled ?? WebAssembly.compileStreaming(fetch(new URL('./pkg/tiaoli_wasm_bg.wasm', import.meta.url)));
 
 let worker;
 try {
-  worker = new Worker(new URL('./worker.js', import.meta.url), { type: 'module', name: 'tiaoli' });
+  if (boot.error) throw boot.error;
+  worker = boot.worker ?? new Worker(new URL('./worker.js', import.meta.url), { type: 'module', name: 'tiaoli' });
   worker.addEventListener('message', (e) => onWorkerMessage(e.data));
   // If compiling here fails (an old browser without compileStreaming, say), the worker
   // fetches the module itself.
@@ -22,8 +25,10 @@ try {
     e.preventDefault();
     fatal(e.message || '后台线程无法启动(pkg/tiaoli_wasm.js 是否已构建?)');
   });
+  if (boot.workerError) queueMicrotask(() => fatal(boot.workerError));
 } catch (err) {
-  fatal(`浏览器无法启动后台线程:${err instanceof Error ? err.message : err}`);
+  // After this module has run: fatal() needs the state and elements declared below.
+  queueMicrotask(() => fatal(`浏览器无法启动后台线程:${err instanceof Error ? err.message : err}`));
 }
 
 /** The eight types in the order of a report's plan (Label::ALL). */

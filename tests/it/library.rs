@@ -171,7 +171,7 @@ fn the_context_pass_survives_the_model_file() {
     assert!(mini_model().has_context(), "the mini corpus has four report groups: enough for the context pass");
     let loaded = FittedTagger::from_bytes(mini_model_bytes()).unwrap();
     assert!(loaded.has_context());
-    assert_eq!(mini_model().info().metadata["context"], "stacked (4 inner folds)");
+    assert_eq!(mini_model().info().metadata["context"], "stacked (3 inner folds)");
 }
 
 #[test]
