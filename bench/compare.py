@@ -26,6 +26,11 @@ def main() -> None:
     for label in LABELS:
         cells = [r["per_class"].get(label, {}).get("f1") for r in runs.values()]
         print(f"{label:14}" + "".join(f"{c:>14.3f}" if c is not None else f"{'-':>14}" for c in cells))
+    print("\nmacro-F1 per fold (held out)")
+    tiaoli, sklearn = runs.values()
+    for ours, theirs in zip(tiaoli["folds"], sklearn["folds"]):
+        name = ours.get("held_out", "")
+        print(f"{name[:18]:18}" + "".join(f"{f['macro_f1']:>14.3f}" for f in (ours, theirs))[4:])
 
 
 if __name__ == "__main__":

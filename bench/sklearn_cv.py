@@ -31,11 +31,14 @@ from sklearn.pipeline import FeatureUnion, make_pipeline
 LABELS = ["title", "opening", "work", "experience", "problems", "plans", "closing", "boilerplate"]
 
 
-def load_rows(data_dir):
-    """Return (texts, labels, groups) in tiaoli's order."""
-    files = sorted(Path(data_dir).rglob("*.jsonl"))
-    if not files:
-        sys.exit(f"error: no *.jsonl files below {data_dir}")
+def load_rows(data_dirs):
+    """Return (texts, labels, groups) in tiaoli's order: directories as given, files sorted."""
+    files = []
+    for data_dir in data_dirs:
+        found = sorted(Path(data_dir).rglob("*.jsonl"))
+        if not found:
+            sys.exit(f"error: no *.jsonl files below {data_dir}")
+        files += found
     texts, labels, groups = [], [], []
     for path in files:
         for line_no, line in enumerate(path.read_text(encoding="utf-8").split("\n"), 1):
@@ -116,7 +119,7 @@ def print_table(result):
 
 def main():
     ap = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
-    ap.add_argument("--data", required=True, help="directory of labelled JSONL files")
+    ap.add_argument("--data", required=True, nargs="+", help="directories of labelled JSONL files")
     ap.add_argument("--folds-json", required=True, help="output of `tiaoli cv --json`")
     ap.add_argument("--json", action="store_true", help="print one JSON object")
     args = ap.parse_args()

@@ -295,6 +295,38 @@ fn cv_reports_folds_grouped_by_report() {
 }
 
 #[test]
+fn cv_can_leave_one_sector_out() {
+    let dir = TempDir::new().unwrap();
+    let text = std::fs::read_to_string(mini_corpus_path()).unwrap();
+    let mut rows = String::new();
+    for line in text.lines() {
+        let mut row: Value = serde_json::from_str(line).unwrap();
+        let sector = if matches!(row["group"].as_str(), Some("clinic" | "school")) { "public" } else { "finance" };
+        row["sector"] = sector.into();
+        rows += &format!("{row}\n");
+    }
+    let data = write(dir.path(), "sectors.jsonl", rows);
+    let out = tiaoli()
+        .args(["cv", "--by", "sector", "--json", "--min-df", "1", "--max-iterations", "30", "--data"])
+        .arg(&data)
+        .assert()
+        .success();
+    let v: Value = serde_json::from_slice(&out.get_output().stdout).unwrap();
+    let folds = v["folds"].as_array().unwrap();
+    let held_out: Vec<&str> = folds.iter().map(|f| f["held_out"].as_str().unwrap()).collect();
+    assert_eq!(held_out, ["finance", "public"]);
+    assert_eq!(folds[0]["groups"], serde_json::json!(["bank", "personal"]));
+    assert_eq!(folds.iter().map(|f| f["total"].as_u64().unwrap()).sum::<u64>(), 43);
+
+    tiaoli()
+        .args(["cv", "--by", "sector", "--data"])
+        .arg(mini_corpus_path())
+        .assert()
+        .failure()
+        .stderr(contains("needs at least 2 sectors"));
+}
+
+#[test]
 fn inspect_shows_metadata_and_features() {
     tiaoli().arg("inspect").assert().success().stdout(
         contains("format version   2")

@@ -201,7 +201,14 @@ fn crc32(bytes: &[u8]) -> u32 {
 }
 
 fn example(text: &str, label: Label, group: &str) -> Example {
-    Example { text: text.into(), label, doc: group.into(), group: group.into(), source: ("test".into(), 1) }
+    Example {
+        text: text.into(),
+        label,
+        doc: group.into(),
+        group: group.into(),
+        sector: None,
+        source: ("test".into(), 1),
+    }
 }
 
 #[test]

@@ -237,11 +237,23 @@ struct EvalArgs {
     json: bool,
 }
 
+/// What each fold of `cv` holds out.
+#[derive(Debug, Clone, Copy, ValueEnum)]
+enum FoldUnit {
+    /// Whole reports (`group`), spread over --folds folds
+    Report,
+    /// One sector (`sector`) per fold: how the model does on a sector it never saw
+    Sector,
+}
+
 #[derive(Debug, Args)]
 struct CvArgs {
     #[command(flatten)]
     data: DataArg,
-    /// Number of folds
+    /// What each fold holds out
+    #[arg(long, value_enum, default_value_t = FoldUnit::Report)]
+    by: FoldUnit,
+    /// Number of folds (with --by report)
     #[arg(long, short = 'k', default_value_t = 5)]
     folds: usize,
     /// Seed for the order of equal-sized groups when folds are assigned
@@ -300,13 +312,20 @@ fn run(cli: Cli) -> anyhow::Result<()> {
         Command::Cv(args) => {
             let corpus = Corpus::load(&args.data.data)?;
             let params = args.settings.params();
-            let folds = args.folds;
+            let folds = match args.by {
+                FoldUnit::Report => args.folds,
+                FoldUnit::Sector => corpus.sector_count(),
+            };
             let bar = progress_bar(folds * STAGES);
             let started = Instant::now();
-            let cv = tiaoli::cross_validate(&params, &corpus, folds, args.seed, |fold, stage| {
+            let progress = |fold: usize, stage: Stage| {
                 bar.set_position((fold * STAGES + stage_index(stage)) as u64);
                 bar.set_message(format!("fold {}/{folds}: {}", fold + 1, stage.describe()));
-            })?;
+            };
+            let cv = match args.by {
+                FoldUnit::Report => tiaoli::cross_validate(&params, &corpus, folds, args.seed, progress)?,
+                FoldUnit::Sector => tiaoli::leave_one_sector_out(&params, &corpus, progress)?,
+            };
             bar.finish_and_clear();
             if args.json {
                 serde_json::to_writer(&mut out, &report::cv_json(&cv, &corpus, args.seed, started.elapsed()))?;

@@ -173,6 +173,7 @@ pub fn cv_json(cv: &CrossValidation, corpus: &Corpus, seed: u64, elapsed: Durati
         .iter()
         .map(|f| {
             let mut v = evaluation_json(&f.evaluation);
+            v["held_out"] = json!(f.held_out);
             v["groups"] = json!(f.groups);
             v["train_rows"] = json!(f.train_rows);
             v
@@ -188,25 +189,13 @@ pub fn cv_json(cv: &CrossValidation, corpus: &Corpus, seed: u64, elapsed: Durati
 }
 
 pub fn write_cv(out: &mut impl Write, cv: &CrossValidation, corpus: &Corpus) -> io::Result<()> {
-    writeln!(
-        out,
-        "{} paragraphs in {} groups, {} folds grouped by report\n",
-        corpus.len(),
-        corpus.group_count(),
-        cv.folds.len()
-    )?;
-    writeln!(out, "fold  groups  train  test  macro-F1  accuracy")?;
-    for (i, f) in cv.folds.iter().enumerate() {
-        writeln!(
-            out,
-            "{:>4}  {:>6}  {:>5}  {:>4}  {:>8.3}  {:>8.3}",
-            i + 1,
-            f.groups.len(),
-            f.train_rows,
-            f.evaluation.total,
-            f.evaluation.macro_f1,
-            f.evaluation.accuracy
-        )?;
+    writeln!(out, "{} paragraphs in {} groups, {} folds\n", corpus.len(), corpus.group_count(), cv.folds.len())?;
+    writeln!(out, "{}  groups  train  test  macro-F1  accuracy", pad("held out", 18))?;
+    for f in &cv.folds {
+        let e = &f.evaluation;
+        let name = pad(&f.held_out, 18);
+        let (groups, train) = (f.groups.len(), f.train_rows);
+        writeln!(out, "{name}  {groups:>6}  {train:>5}  {:>4}  {:>8.3}  {:>8.3}", e.total, e.macro_f1, e.accuracy)?;
     }
     writeln!(out, "\noverall (pooled held-out predictions):\n")?;
     write_evaluation(out, &cv.overall)

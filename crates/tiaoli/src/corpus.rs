@@ -21,6 +21,8 @@ pub struct Example {
     /// The cross-validation group: `group`, falling back to `doc`. Rows of one report, and
     /// copies of it on other pages, share a group.
     pub group: String,
+    /// The sector the report comes from (`sector`), if the row says.
+    pub sector: Option<String>,
     /// Where the row is: corpus file and 1-based line, for messages.
     pub source: (PathBuf, usize),
 }
@@ -97,11 +99,13 @@ impl Corpus {
             })?;
             let doc = field.optional_str("doc")?.map_or_else(|| default_doc.clone(), str::to_owned);
             let group = field.optional_str("group")?.map_or_else(|| doc.clone(), str::to_owned);
+            let sector = field.optional_str("sector")?.map(str::to_owned);
             self.examples.push(Example {
                 text: text.trim().to_owned(),
                 label,
                 doc,
                 group,
+                sector,
                 source: (path.to_owned(), line_no),
             });
         }
@@ -135,6 +139,11 @@ impl Corpus {
     /// Number of distinct groups.
     pub fn group_count(&self) -> usize {
         self.examples.iter().map(|e| e.group.as_str()).collect::<std::collections::BTreeSet<_>>().len()
+    }
+
+    /// Number of distinct sectors, counting rows without one as one more.
+    pub fn sector_count(&self) -> usize {
+        self.examples.iter().map(|e| e.sector.as_deref()).collect::<std::collections::BTreeSet<_>>().len()
     }
 
     /// A subset, by row index.

@@ -9,10 +9,15 @@ use crate::metrics::Evaluation;
 use crate::model::FittedTagger;
 use crate::train::{documents, Stage, TaggerParams};
 
+/// The sector of rows that name none.
+pub const NO_SECTOR: &str = "(no sector)";
+
 /// The result of one fold.
 #[derive(Clone, Debug)]
 pub struct Fold {
-    /// The groups held out.
+    /// What was held out: `fold N`, or the sector.
+    pub held_out: String,
+    /// The report groups held out.
     pub groups: Vec<String>,
     /// Rows trained on.
     pub train_rows: usize,
@@ -88,13 +93,46 @@ pub fn cross_validate(
     corpus: &Corpus,
     k: usize,
     seed: u64,
-    mut progress: impl FnMut(usize, Stage),
+    progress: impl FnMut(usize, Stage),
 ) -> Result<CrossValidation> {
     let fold_of_group = assign_folds(corpus, k, seed)?;
     let fold_of: Vec<usize> = corpus.examples().iter().map(|e| fold_of_group[&e.group]).collect();
+    let names = (1..=k).map(|i| format!("fold {i}")).collect();
+    run_folds(params, corpus, &fold_of, names, progress)
+}
+
+/// Leave-one-sector-out cross-validation: each fold holds out every report of one sector
+/// ([`Example::sector`](crate::Example::sector); rows without one are the sector
+/// [`NO_SECTOR`]). Folds are in sector name order.
+pub fn leave_one_sector_out(
+    params: &TaggerParams,
+    corpus: &Corpus,
+    progress: impl FnMut(usize, Stage),
+) -> Result<CrossValidation> {
+    let sector = |e: &crate::corpus::Example| e.sector.clone().unwrap_or_else(|| NO_SECTOR.to_owned());
+    let sectors: Vec<String> =
+        corpus.examples().iter().map(sector).collect::<std::collections::BTreeSet<_>>().into_iter().collect();
+    if sectors.len() < 2 {
+        return Err(Error::InvalidParam {
+            name: "by",
+            reason: format!("leaving one sector out needs at least 2 sectors, the corpus has {}", sectors.len()),
+        });
+    }
+    let fold_of: Vec<usize> =
+        corpus.examples().iter().map(|e| sectors.binary_search(&sector(e)).unwrap_or(0)).collect();
+    run_folds(params, corpus, &fold_of, sectors, progress)
+}
+
+fn run_folds(
+    params: &TaggerParams,
+    corpus: &Corpus,
+    fold_of: &[usize],
+    names: Vec<String>,
+    mut progress: impl FnMut(usize, Stage),
+) -> Result<CrossValidation> {
     let mut predictions = vec![Label::Work; corpus.len()];
-    let mut folds = Vec::with_capacity(k);
-    for fold in 0..k {
+    let mut folds = Vec::with_capacity(names.len());
+    for (fold, name) in names.into_iter().enumerate() {
         let (test, train): (Vec<usize>, Vec<usize>) = (0..corpus.len()).partition(|&i| fold_of[i] == fold);
         let tagger = params.fit_with_progress(&corpus.select(&train), |stage| progress(fold, stage))?;
         for (&i, label) in test.iter().zip(predict(&tagger, &corpus.select(&test))) {
@@ -102,8 +140,11 @@ pub fn cross_validate(
         }
         let gold: Vec<Label> = test.iter().map(|&i| corpus.examples()[i].label).collect();
         let predicted: Vec<Label> = test.iter().map(|&i| predictions[i]).collect();
+        let groups: std::collections::BTreeSet<&str> =
+            test.iter().map(|&i| corpus.examples()[i].group.as_str()).collect();
         folds.push(Fold {
-            groups: fold_of_group.iter().filter(|(_, &f)| f == fold).map(|(g, _)| g.clone()).collect(),
+            held_out: name,
+            groups: groups.into_iter().map(str::to_owned).collect(),
             train_rows: train.len(),
             evaluation: Evaluation::new(&gold, &predicted),
         });
@@ -137,6 +178,7 @@ mod tests {
                     label: Label::Work,
                     doc: g.into(),
                     group: g.into(),
+                    sector: None,
                     source: ("t".into(), i + 1),
                 });
             }

@@ -114,7 +114,7 @@ impl Stage {
 /// ```
 /// use tiaoli::{Corpus, Example, Label, TaggerParams};
 /// let row = |text: &str, label| Example {
-///     text: text.into(), label, doc: "d".into(), group: "g".into(), source: ("-".into(), 1),
+///     text: text.into(), label, doc: "d".into(), group: "g".into(), sector: None, source: ("-".into(), 1),
 /// };
 /// let corpus = Corpus::from_examples(vec![
 ///     row("2023年财务科工作总结", Label::Title),
