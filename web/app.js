@@ -3,21 +3,18 @@
 // Tagging runs in a module worker (worker.js) that owns the WebAssembly tagger; this module
 // only renders. User text reaches the DOM through textContent only, never as HTML.
 
-// boot.js started the worker and the WebAssembly download and compile before this module ran
-// (they are most of the time to ready); without it, start them here. The compiled module goes
-// to the worker, which only instantiates it.
-const boot = window.tiaoliBoot ?? {};
-const compiledWasm =
-  boot.compiled ?? WebAssembly.compileStreaming(fetch(new URL('./pkg/tiaoli_wasm_bg.wasm', import.meta.url)));
+// boot.js, a classic script in <head>, started the worker and the WebAssembly download and
+// compile before this module ran (they are most of the time to ready). The compiled module
+// goes to the worker, which only instantiates it; without one (no compileStreaming, or the
+// compile failed) the worker fetches the module itself.
+const boot = window.tiaoliBoot ?? { error: new Error('boot.js 未加载') };
 
 let worker;
 try {
   if (boot.error) throw boot.error;
-  worker = boot.worker ?? new Worker(new URL('./worker.js', import.meta.url), { type: 'module', name: 'tiaoli' });
+  worker = boot.worker;
   worker.addEventListener('message', (e) => onWorkerMessage(e.data));
-  // If compiling here fails (an old browser without compileStreaming, say), the worker
-  // fetches the module itself.
-  compiledWasm.then(
+  (boot.compiled ?? Promise.reject(new Error('no compileStreaming'))).then(
     (module) => worker.postMessage({ type: 'module', module }),
     () => worker.postMessage({ type: 'module', module: null }),
   );

@@ -294,7 +294,6 @@ pub(crate) fn features(texts: &[&str], first: &[Vec<f32>], labels: &[Label]) -> 
     let n = texts.len();
     let mut out = vec![0.0f32; n * d];
     let title = labels.iter().position(|&x| x == Label::Title);
-    let argmax = |p: &[f32]| (1..p.len()).fold(0, |b, i| if p[i] > p[b] { i } else { b });
     let title_like: Vec<bool> = first.iter().map(|p| Some(argmax(p)) == title).collect();
     let lens: Vec<usize> = texts.iter().map(|t| t.chars().count()).collect();
     let headings: Vec<bool> = texts.iter().zip(&lens).map(|(t, &c)| is_heading(t, c)).collect();
@@ -363,15 +362,14 @@ pub(crate) struct ContextModel {
 }
 
 impl ContextModel {
-    /// Second-pass probabilities of every paragraph of a document.
-    pub(crate) fn predict(&self, texts: &[&str], first: &[Vec<f32>], labels: &[Label]) -> Vec<Vec<f32>> {
-        let k = labels.len();
+    /// Second-pass probabilities of every paragraph of a document, from its [`features`]
+    /// for a model with `k` labels.
+    pub(crate) fn predict(&self, x: &[f32], k: usize) -> Vec<Vec<f32>> {
         let d = feature_count(k);
-        let x = features(texts, first, labels);
-        (0..texts.len())
-            .map(|i| {
+        x.chunks_exact(d)
+            .map(|row| {
                 let mut logits = self.bias.clone();
-                for (j, &v) in x[i * d..(i + 1) * d].iter().enumerate() {
+                for (j, &v) in row.iter().enumerate() {
                     if v != 0.0 {
                         for (logit, w) in logits.iter_mut().zip(&self.weights[j * k..(j + 1) * k]) {
                             *logit += v * w;
@@ -411,6 +409,12 @@ impl ContextModel {
         out.truncate(top);
         out.into_iter().map(|(j, c)| (feature_name(j, labels), c)).collect()
     }
+}
+
+/// The index of the largest value; ties go to the earlier index, so a result never depends
+/// on float noise in label order.
+pub(crate) fn argmax(values: &[f32]) -> usize {
+    (1..values.len()).fold(0, |best, i| if values[i] > values[best] { i } else { best })
 }
 
 pub(crate) fn softmax(logits: &mut [f32]) {

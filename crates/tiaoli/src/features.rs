@@ -17,10 +17,10 @@
 //!
 //! # Segmentation without jieba's 5 MB dictionary
 //!
-//! A model carries the dictionary entries of the words its training corpus used, plus the
-//! full dictionary's total frequency. Training segments its corpus with that same reduced
-//! dictionary, so training and inference see identical words, and inference never needs
-//! jieba's default dictionary (which the wasm build does not have).
+//! A model carries the dictionary entries (word and frequency) of the words its training
+//! corpus used. Training segments its corpus with that same reduced dictionary, so training
+//! and inference see identical words, and inference never needs jieba's default dictionary
+//! (which the wasm build does not have).
 
 use jieba_rs::Jieba;
 use rustc_hash::FxHashMap;
@@ -70,25 +70,28 @@ pub struct DictEntry {
     pub freq: u32,
 }
 
-/// A word that never occurs in text, carrying the frequency mass of the dictionary words a
-/// model leaves out: with it, the reduced dictionary gives every kept word the same
-/// log-probability as the full dictionary did, so segmentation of the training text is
-/// unchanged. U+FFFF is a Unicode noncharacter.
-const MASS_WORD: &str = "\u{ffff}";
-
 /// Build a jieba segmenter from a model's dictionary entries.
-pub(crate) fn reduced_jieba(entries: &[DictEntry], total_freq: u64) -> Jieba {
+pub(crate) fn reduced_jieba(entries: &[DictEntry]) -> Jieba {
     let mut jieba = Jieba::empty();
-    let mut kept: u64 = 0;
     for entry in entries {
         jieba.add_word(&entry.word, Some(entry.freq as usize), None);
-        kept += u64::from(entry.freq);
-    }
-    let rest = total_freq.saturating_sub(kept);
-    if rest > 0 {
-        jieba.add_word(MASS_WORD, Some(rest as usize), None);
     }
     jieba
+}
+
+/// Sublinear TF-IDF (`(1 + ln tf) × idf`), l2-normalised, from (term id, count) pairs in
+/// ascending id order. The one place the formula lives, so training and inference cannot
+/// drift apart.
+pub(crate) fn tfidf(counts: impl IntoIterator<Item = (u32, usize)>, idf: &[f32]) -> Vec<(u32, f32)> {
+    let mut out: Vec<(u32, f32)> =
+        counts.into_iter().map(|(id, n)| (id, (1.0 + (n as f32).ln()) * idf[id as usize])).collect();
+    let norm = out.iter().map(|&(_, v)| v * v).sum::<f32>().sqrt();
+    if norm > 0.0 {
+        for (_, v) in &mut out {
+            *v /= norm;
+        }
+    }
+    out
 }
 
 /// Map a paragraph to the form features are taken from: full-width ASCII to half-width,
@@ -241,19 +244,8 @@ impl Vocabulary {
             }
         });
         ids.sort_unstable();
-        let mut out: Vec<(u32, f32)> = Vec::with_capacity(ids.len());
-        for chunk in ids.chunk_by(|a, b| a == b) {
-            let id = chunk[0];
-            let tf = 1.0 + (chunk.len() as f32).ln();
-            out.push((id, tf * self.idf[id as usize]));
-        }
+        let out = tfidf(ids.chunk_by(|a, b| a == b).map(|run| (run[0], run.len())), &self.idf);
         scratch.ids = ids;
-        let norm = out.iter().map(|&(_, v)| v * v).sum::<f32>().sqrt();
-        if norm > 0.0 {
-            for (_, v) in &mut out {
-                *v /= norm;
-            }
-        }
         out
     }
 }
@@ -264,7 +256,7 @@ mod tests {
 
     fn analyzer(entries: &[(&str, u32)], ngrams: Ngrams) -> Analyzer {
         let entries: Vec<DictEntry> = entries.iter().map(|&(w, f)| DictEntry { word: w.into(), freq: f }).collect();
-        Analyzer { jieba: reduced_jieba(&entries, 1_000_000), ngrams }
+        Analyzer { jieba: reduced_jieba(&entries), ngrams }
     }
 
     fn terms(a: &Analyzer, text: &str) -> Vec<(TermKind, String)> {

@@ -13,7 +13,8 @@
 //! | 4 | CRC-32 of the payload |
 //!
 //! The payload holds, in order: metadata (string pairs), labels (names), n-gram settings,
-//! the segmentation dictionary (jieba's total frequency, then word/frequency pairs),
+//! the segmentation dictionary (the entries' total frequency, a check, then word/frequency
+//! pairs),
 //! the vocabulary (kind, term, idf), the weights (one row of `labels` floats per term) and
 //! one bias per label. Version 2 adds the context pass: a byte saying whether there is one,
 //! then its feature count, weights (one row of `labels` floats per feature) and biases.
@@ -22,7 +23,7 @@
 use std::collections::BTreeMap;
 
 use crate::codec::{Reader, Writer};
-use crate::context::{self, softmax, ContextModel};
+use crate::context::{self, argmax, softmax, ContextModel};
 use crate::error::{ModelError, Result};
 use crate::features::{reduced_jieba, Analyzer, DictEntry, Ngrams, Scratch, TermKind, Vocabulary};
 use crate::label::Label;
@@ -43,7 +44,6 @@ pub struct FittedTagger {
     pub(crate) labels: Vec<Label>,
     pub(crate) analyzer: Analyzer,
     pub(crate) dict: Vec<DictEntry>,
-    pub(crate) dict_total: u64,
     pub(crate) vocab: Vocabulary,
     /// `vocab.len() × labels.len()`, row-major by term.
     pub(crate) weights: Vec<f32>,
@@ -131,8 +131,7 @@ impl FittedTagger {
     }
 
     fn prediction(&self, probabilities: Vec<f32>) -> Prediction {
-        // Ties go to the earlier label.
-        let best = (1..probabilities.len()).fold(0, |b, i| if probabilities[i] > probabilities[b] { i } else { b });
+        let best = argmax(&probabilities);
         Prediction { label: self.labels[best], confidence: probabilities[best], probabilities }
     }
 
@@ -157,12 +156,21 @@ impl FittedTagger {
 
     /// Classify the paragraphs of one document, in order, each in the context of the others.
     pub fn classify(&self, paragraphs: &[&str]) -> Vec<Prediction> {
+        self.passes(paragraphs).1.into_iter().map(|p| self.prediction(p)).collect()
+    }
+
+    /// The context features of a document (if the model has a context pass) and the final
+    /// probabilities of its paragraphs.
+    fn passes(&self, paragraphs: &[&str]) -> (Option<Vec<f32>>, Vec<Vec<f32>>) {
         let first = self.first_pass(paragraphs);
-        let probabilities = match &self.context {
-            Some(context) => context.predict(paragraphs, &first, &self.labels),
-            None => first,
-        };
-        probabilities.into_iter().map(|p| self.prediction(p)).collect()
+        match &self.context {
+            Some(context) => {
+                let x = context::features(paragraphs, &first, &self.labels);
+                let probabilities = context.predict(&x, self.labels.len());
+                (Some(x), probabilities)
+            }
+            None => (None, first),
+        }
     }
 
     /// Whether the model has a context pass (format version 2 models trained with one).
@@ -174,12 +182,7 @@ impl FittedTagger {
     /// the `top` layout and context features that pushed it most towards its type.
     pub fn explain(&self, paragraphs: &[&str], top: usize) -> Vec<(Prediction, Explanation)> {
         let k = self.labels.len();
-        let first = self.first_pass(paragraphs);
-        let probabilities = match &self.context {
-            Some(context) => context.predict(paragraphs, &first, &self.labels),
-            None => first.clone(),
-        };
-        let features = self.context.as_ref().map(|_| context::features(paragraphs, &first, &self.labels));
+        let (features, probabilities) = self.passes(paragraphs);
         let mut scratch = Scratch::default();
         probabilities
             .into_iter()
@@ -280,7 +283,7 @@ impl FittedTagger {
             w.u8(lo);
             w.u8(hi);
         }
-        w.u64(self.dict_total);
+        w.u64(self.dict.iter().map(|e| u64::from(e.freq)).sum());
         w.u32(self.dict.len() as u32);
         for entry in &self.dict {
             w.str(&entry.word);
@@ -391,6 +394,7 @@ impl FittedTagger {
             return Err(r.invalid("the model extracts no features"));
         }
 
+        let dict_at = r.offset();
         let dict_total = r.u64("dictionary total")?;
         let n_dict = r.count(8, "dictionary size")?;
         let mut dict = Vec::with_capacity(n_dict);
@@ -435,18 +439,15 @@ impl FittedTagger {
             return Err(r.invalid(format!("{} unexpected bytes after the weights", r.remaining())));
         }
 
-        let jieba = reduced_jieba(&dict, dict_total);
-        Ok(FittedTagger {
-            labels,
-            analyzer: Analyzer { jieba, ngrams },
-            dict,
-            dict_total,
-            vocab,
-            weights,
-            bias,
-            context,
-            metadata,
-        })
+        let sum: u64 = dict.iter().map(|e| u64::from(e.freq)).sum();
+        if sum != dict_total {
+            return Err(ModelError::Invalid {
+                offset: dict_at,
+                what: format!("dictionary total {dict_total} is not the sum of its entries ({sum})"),
+            });
+        }
+        let jieba = reduced_jieba(&dict);
+        Ok(FittedTagger { labels, analyzer: Analyzer { jieba, ngrams }, dict, vocab, weights, bias, context, metadata })
     }
 
     fn read_context(r: &mut Reader<'_>, k: usize) -> Result<Option<ContextModel>, ModelError> {

@@ -35,7 +35,9 @@ use crate::context::{self, ContextModel};
 use crate::corpus::Corpus;
 use crate::cv::assign_folds;
 use crate::error::{Error, Result};
-use crate::features::{normalise_into, reduced_jieba, Analyzer, DictEntry, Ngrams, Scratch, TermKind, Vocabulary};
+use crate::features::{
+    normalise_into, reduced_jieba, tfidf, Analyzer, DictEntry, Ngrams, Scratch, TermKind, Vocabulary,
+};
 use crate::label::Label;
 use crate::model::FittedTagger;
 
@@ -350,8 +352,8 @@ impl TaggerParams {
     ) -> Result<FittedTagger> {
         let counts = corpus.label_counts();
         let texts: Vec<&str> = corpus.examples().iter().map(|e| e.text.as_str()).collect();
-        let (dict, dict_total) = segmentation_dictionary(full, &texts);
-        let analyzer = Analyzer { jieba: reduced_jieba(&dict, dict_total), ngrams: self.ngrams };
+        let dict = segmentation_dictionary(full, &texts);
+        let analyzer = Analyzer { jieba: reduced_jieba(&dict), ngrams: self.ngrams };
 
         progress(Stage::Vocabulary);
         let (vocab, docs) = self.vocabulary(&analyzer, &texts);
@@ -371,7 +373,6 @@ impl TaggerParams {
             labels: labels.to_vec(),
             analyzer,
             dict,
-            dict_total,
             vocab,
             weights,
             bias,
@@ -503,19 +504,13 @@ impl TaggerParams {
         let docs = doc_terms
             .iter()
             .map(|ids| {
-                let mut out: Vec<(u32, f32)> = Vec::new();
-                for chunk in ids.chunk_by(|a, b| a == b) {
-                    let id = remap[chunk[0] as usize];
-                    if id != u32::MAX {
-                        out.push((id, (1.0 + (chunk.len() as f32).ln()) * idfs[id as usize]));
-                    }
-                }
-                out.sort_unstable_by_key(|p| p.0);
-                let norm = out.iter().map(|p| p.1 * p.1).sum::<f32>().sqrt();
-                if norm > 0.0 {
-                    out.iter_mut().for_each(|p| p.1 /= norm);
-                }
-                out
+                let mut counts: Vec<(u32, usize)> = ids
+                    .chunk_by(|a, b| a == b)
+                    .map(|run| (remap[run[0] as usize], run.len()))
+                    .filter(|&(id, _)| id != u32::MAX)
+                    .collect();
+                counts.sort_unstable_by_key(|p| p.0);
+                tfidf(counts, &idfs)
             })
             .collect();
         (Vocabulary::new(terms, idfs), docs)
@@ -612,9 +607,8 @@ fn idf(n_docs: usize, df: usize) -> f32 {
     (((1 + n_docs) as f64 / (1 + df) as f64).ln() + 1.0) as f32
 }
 
-/// The dictionary entries of every word jieba's full dictionary finds in `texts`, and the
-/// dictionary's total frequency.
-fn segmentation_dictionary(full: &Jieba, texts: &[&str]) -> (Vec<DictEntry>, u64) {
+/// The dictionary entries of every word jieba's full dictionary finds in `texts`.
+fn segmentation_dictionary(full: &Jieba, texts: &[&str]) -> Vec<DictEntry> {
     let mut words: BTreeMap<String, ()> = BTreeMap::new();
     let mut norm = String::new();
     for text in texts {
@@ -634,8 +628,7 @@ fn segmentation_dictionary(full: &Jieba, texts: &[&str]) -> (Vec<DictEntry>, u64
             DictEntry { word, freq }
         })
         .collect();
-    let total = entries.iter().map(|e| u64::from(e.freq)).sum();
-    (entries, total)
+    entries
 }
 
 #[cfg(test)]
@@ -662,9 +655,9 @@ mod tests {
     #[test]
     fn the_reduced_dictionary_segments_training_text_as_the_full_one() {
         let texts = ["我们认真总结经验教训", "进一步加强队伍建设"];
-        let (entries, total) = segmentation_dictionary(&Jieba::new(), &texts);
+        let entries = segmentation_dictionary(&Jieba::new(), &texts);
         let full = Jieba::new();
-        let reduced = reduced_jieba(&entries, total);
+        let reduced = reduced_jieba(&entries);
         for text in texts {
             let a: Vec<&str> = full.cut(text, false).iter().map(|t| t.word).collect();
             let b: Vec<&str> = reduced.cut(text, false).iter().map(|t| t.word).collect();
