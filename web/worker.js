@@ -2,6 +2,8 @@
 //
 // Messages in (from app.js):
 //   { type: 'tag', seq, text }                 → { type: 'tagged', seq, paragraphs, ms } | { type: 'tag-error', seq, message }
+//   { type: 'explain', id, text, line, top }   → { type: 'explained', id, line, explanation } | { type: 'explain-error', id, line, message }
+//     (explanation: Tagger.explain for that one paragraph, or null if no paragraph is on the line)
 //   { type: 'load-model', id, name, bytes }    → { type: 'model', id, model }            | { type: 'model-error', id, name, message }
 //   { type: 'use-builtin', id }                → { type: 'model', id, model }
 // Sent once on start: { type: 'ready', ms, names, model } or { type: 'fatal', message }.
@@ -77,6 +79,15 @@ self.addEventListener('message', async (event) => {
         post({ type: 'tagged', seq: msg.seq, paragraphs, ms: performance.now() - t0 });
       } catch (err) {
         post({ type: 'tag-error', seq: msg.seq, message: messageOf(err) });
+      }
+      break;
+    }
+    case 'explain': {
+      try {
+        const explanation = active().explain(String(msg.text ?? ''), msg.line, msg.top ?? undefined);
+        post({ type: 'explained', id: msg.id, line: msg.line, explanation: explanation ? plain(explanation) : null });
+      } catch (err) {
+        post({ type: 'explain-error', id: msg.id, line: msg.line, message: messageOf(err) });
       }
       break;
     }

@@ -327,9 +327,38 @@ fn cv_can_leave_one_sector_out() {
 }
 
 #[test]
+fn cv_can_train_on_more_data_than_it_tests() {
+    let dir = TempDir::new().unwrap();
+    let text = std::fs::read_to_string(mini_corpus_path()).unwrap();
+    let (mut own, mut extra) = (String::new(), String::new());
+    for line in text.lines() {
+        let row: Value = serde_json::from_str(line).unwrap();
+        let target = if matches!(row["group"].as_str(), Some("bank" | "school")) { &mut own } else { &mut extra };
+        *target += &format!("{row}\n");
+    }
+    let own_path = write(dir.path(), "own.jsonl", &own);
+    let extra_path = write(dir.path(), "extra.jsonl", &extra);
+    let out = tiaoli()
+        .args(["cv", "--json", "--folds", "2", "--min-df", "1", "--max-iterations", "30", "--data"])
+        .arg(&own_path)
+        .arg("--train-also")
+        .arg(&extra_path)
+        .assert()
+        .success();
+    let v: Value = serde_json::from_slice(&out.get_output().stdout).unwrap();
+    let (own_rows, extra_rows) = (own.lines().count() as u64, extra.lines().count() as u64);
+    assert_eq!(v["rows"].as_u64(), Some(own_rows));
+    assert_eq!(v["train_also"], serde_json::json!([extra_path]));
+    assert_eq!(v["predictions"].as_array().unwrap().len() as u64, own_rows);
+    for fold in v["folds"].as_array().unwrap() {
+        assert_eq!(fold["train_rows"].as_u64().unwrap(), own_rows - fold["total"].as_u64().unwrap() + extra_rows);
+    }
+}
+
+#[test]
 fn inspect_shows_metadata_and_features() {
     tiaoli().arg("inspect").assert().success().stdout(
-        contains("format version   2")
+        contains(format!("format version   {}", tiaoli::FORMAT_VERSION))
             .and(contains("context pass     yes"))
             .and(contains("corpus_sha256"))
             .and(contains("存在问题 problems — strongest features")),

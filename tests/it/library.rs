@@ -2,7 +2,7 @@
 
 use tiaoli::{
     assign_folds, cross_validate, ClassBalance, Context, Corpus, Error, Example, FittedTagger, Label, ModelError,
-    TaggerParams, FORMAT_VERSION,
+    Split, TaggerParams, FORMAT_VERSION,
 };
 
 use crate::helpers::{mini_corpus, mini_model, mini_model_bytes, mini_params, sample_report_path};
@@ -114,13 +114,36 @@ fn other_files_and_versions_are_named() {
     let err = FittedTagger::from_bytes(&next).unwrap_err();
     assert_eq!(err, ModelError::UnsupportedVersion { found: FORMAT_VERSION + 1, supported: FORMAT_VERSION });
     assert!(err.to_string().contains(&format!("format version {} is not supported", FORMAT_VERSION + 1)), "{err}");
+
+    // Version 2's context pass is no longer computed: such a file asks to be retrained.
+    let mut old = mini_model_bytes().to_vec();
+    old[8..12].copy_from_slice(&2u32.to_le_bytes());
+    let err = FittedTagger::from_bytes(&old).unwrap_err();
+    assert_eq!(err, ModelError::UnsupportedVersion { found: 2, supported: FORMAT_VERSION });
+    assert!(err.to_string().contains("retrain the model"), "{err}");
+}
+
+#[test]
+fn context_rounds_are_validated_and_recorded() {
+    let err = mini_params().context_rounds(0).fit(&mini_corpus()).unwrap_err();
+    assert!(matches!(err, Error::InvalidParam { name: "context_rounds", .. }), "{err}");
+    let one = mini_params().context_rounds(1).fit(&mini_corpus()).unwrap();
+    let two = mini_params().context_rounds(2).fit(&mini_corpus()).unwrap();
+    assert_eq!(one.info().metadata["context_rounds"], "1");
+    assert_eq!(two.info().metadata["context_rounds"], "2");
+    // The second round is stored, so the file grows by one round of weights.
+    assert!(two.to_bytes().len() > one.to_bytes().len());
+    let reloaded = FittedTagger::from_bytes(&two.to_bytes()).unwrap();
+    let text = sample_report();
+    let labels = |m: &FittedTagger| m.tag(&text).into_iter().map(|t| t.prediction.label).collect::<Vec<_>>();
+    assert_eq!(labels(&reloaded), labels(&two));
 }
 
 #[test]
 fn version_1_models_still_load_without_context() {
     let per_paragraph = mini_params().context(Context::Off).fit(&mini_corpus()).unwrap();
     let mut bytes = per_paragraph.to_bytes();
-    // Version 1 is version 2 without the context section, here a single 0 flag byte.
+    // Version 1 is the current format without the context section, here a single 0 flag byte.
     let end = bytes.len() - 4;
     assert_eq!(bytes[end - 1], 0);
     bytes.remove(end - 1);
@@ -254,7 +277,7 @@ fn cross_validation_keeps_reports_whole() {
     let corpus = mini_corpus();
     let folds = assign_folds(&corpus, 2, 0).unwrap();
     assert_eq!(folds.len(), 4, "one fold per group, for the four reports");
-    let cv = cross_validate(&mini_params(), &corpus, 2, 0, |_, _| {}).unwrap();
+    let cv = cross_validate(&mini_params(), &corpus, &Split::Reports { folds: 2, seed: 0 }, None, |_, _| {}).unwrap();
     assert_eq!(cv.predictions.len(), corpus.len());
     assert_eq!(cv.folds.iter().map(|f| f.evaluation.total).sum::<usize>(), corpus.len());
     for f in &cv.folds {
@@ -263,4 +286,21 @@ fn cross_validation_keeps_reports_whole() {
     let mut groups: Vec<&String> = cv.folds.iter().flat_map(|f| &f.groups).collect();
     groups.sort();
     assert_eq!(groups, vec!["bank", "clinic", "personal", "school"]);
+}
+
+#[test]
+fn cross_validation_can_train_on_more_data_but_tests_only_its_own() {
+    let all = mini_corpus();
+    let (own, extra): (Vec<usize>, Vec<usize>) =
+        (0..all.len()).partition(|&i| ["bank", "school"].contains(&all.examples()[i].group.as_str()));
+    let (own, extra) = (all.select(&own), all.select(&extra));
+    let split = Split::Reports { folds: 2, seed: 0 };
+    let cv = cross_validate(&mini_params(), &own, &split, Some(&extra), |_, _| {}).unwrap();
+    assert_eq!(cv.predictions.len(), own.len());
+    for f in &cv.folds {
+        assert_eq!(f.train_rows, own.len() - f.evaluation.total + extra.len());
+        assert!(f.groups.iter().all(|g| g == "bank" || g == "school"), "{:?}", f.groups);
+    }
+    let alone = cross_validate(&mini_params(), &own, &split, None, |_, _| {}).unwrap();
+    assert_eq!(alone.folds[0].train_rows, own.len() - alone.folds[0].evaluation.total);
 }

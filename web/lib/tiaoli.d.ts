@@ -1,9 +1,9 @@
 // Types of tiaoli.js, the data-only API (copied next to tiaoli_wasm.d.ts by the build).
 
-import type { Label, ModelInfo, TaggedParagraph } from './tiaoli_wasm.js';
+import type { Explanation, ExplainedFeature, Label, ModelInfo, TaggedParagraph } from './tiaoli_wasm.js';
 import { Tagger } from './tiaoli_wasm.js';
 
-export type { Label, ModelInfo, TaggedParagraph };
+export type { Explanation, ExplainedFeature, Label, ModelInfo, TaggedParagraph };
 export { Tagger };
 
 /** Loads the WebAssembly module once; later calls share the first load. */
@@ -18,6 +18,13 @@ export function createTagger(modelBytes?: Uint8Array | ArrayBuffer | ArrayBuffer
 
 /** Tags every paragraph (non-empty line) of `text` with the built-in model. */
 export function tag(text: string): Promise<TaggedParagraph[]>;
+
+/**
+ * Why the paragraph on 1-based line `line` of `text` has its type, with the built-in model: the
+ * label and confidence `tag` gives it, and the `top` (default 5, at most 20) words and
+ * layout/context features that pushed it there most. `undefined` if no paragraph is on that line.
+ */
+export function explain(text: string, line: number, top?: number): Promise<Explanation | undefined>;
 
 /** The Chinese name of every type. Needs the module loaded: await `ready()`, `createTagger()` or `tag()` first. */
 export function labelNames(): Record<Label, string>;

@@ -1,13 +1,15 @@
 // tiaoli for sites that want only data: tag the paragraphs of a Chinese work report (工作总结)
 // in the browser, no server, no network beyond fetching the .wasm file next to this module.
 //
-//   import { tag, createTagger, labelNames } from './tiaoli.js';
+//   import { tag, explain, createTagger, labelNames } from './tiaoli.js';
 //   const paragraphs = await tag('某某单位2024年工作总结\n一、主要工作\n……');
 //   // [{ line, start, end, text, label: 'title', confidence, scores }, …]
+//   const why = await explain(text, 2);
+//   // { line: 2, label: 'work', confidence, words: [{ feature, weight }, …], context: […] } or undefined
 //   labelNames().title  // '标题' (after the first tag() / createTagger() / ready())
 //
 //   const custom = await createTagger(new Uint8Array(await (await fetch('my.tiaoli')).arrayBuffer()));
-//   custom.tag(text); custom.info(); custom.free();
+//   custom.tag(text); custom.explain(text, 2); custom.info(); custom.free();
 //
 // The build copies this file next to tiaoli_wasm.js and tiaoli_wasm_bg.wasm (the published
 // package), so the glue is imported from the same directory.
@@ -61,13 +63,32 @@ export async function createTagger(modelBytes) {
  * @returns {Promise<import('./tiaoli_wasm.js').TaggedParagraph[]>}
  */
 export async function tag(text) {
+  return (await builtinTagger()).tag(String(text));
+}
+
+/**
+ * Why the paragraph on 1-based line `line` of `text` has its type, with the built-in model: its
+ * label and confidence (as `tag` gives them: the paragraph is tagged in the context of the whole
+ * text) and the `top` (default 5, at most 20) words and layout/context features that pushed it
+ * there most, largest first. `undefined` if no paragraph is on that line.
+ * @param {string} text
+ * @param {number} line
+ * @param {number} [top]
+ * @returns {Promise<import('./tiaoli_wasm.js').Explanation | undefined>}
+ */
+export async function explain(text, line, top) {
+  return (await builtinTagger()).explain(String(text), line, top);
+}
+
+/** The shared tagger with the built-in model, made on first use. */
+function builtinTagger() {
   if (!defaultTagger) {
     defaultTagger = createTagger().catch((err) => {
       defaultTagger = null;
       throw err;
     });
   }
-  return (await defaultTagger).tag(String(text));
+  return defaultTagger;
 }
 
 /**

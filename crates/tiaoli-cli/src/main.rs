@@ -10,7 +10,7 @@ use std::time::Instant;
 use anyhow::{bail, Context as _};
 use clap::{Args, Parser, Subcommand, ValueEnum};
 use indicatif::{ProgressBar, ProgressStyle};
-use tiaoli::{ClassBalance, Context, Corpus, FittedTagger, Stage, TaggerParams};
+use tiaoli::{ClassBalance, Context, Corpus, FittedTagger, Split, Stage, TaggerParams};
 
 /// Show the structure of Chinese work reports (工作总结): tag every paragraph with its
 /// section type.
@@ -126,6 +126,9 @@ struct Settings {
     /// L2 regularisation of the context pass
     #[arg(long, default_value_t = TaggerParams::DEFAULT_CONTEXT_ALPHA)]
     context_alpha: f64,
+    /// Rounds of the context pass (each reads the previous round's view of the neighbours)
+    #[arg(long, default_value_t = TaggerParams::DEFAULT_CONTEXT_ROUNDS)]
+    context_rounds: usize,
     /// Grouped folds for the out-of-fold scores the context pass learns from
     #[arg(long, default_value_t = TaggerParams::DEFAULT_INNER_FOLDS)]
     inner_folds: usize,
@@ -211,6 +214,7 @@ impl Settings {
             .max_oversample(self.max_oversample)
             .context(self.context.into())
             .context_alpha(self.context_alpha)
+            .context_rounds(self.context_rounds)
             .inner_folds(self.inner_folds)
     }
 }
@@ -259,6 +263,10 @@ struct CvArgs {
     /// Seed for the order of equal-sized groups when folds are assigned
     #[arg(long, default_value_t = 0)]
     seed: u64,
+    /// More labelled JSONL files or directories that every fold also trains on (never
+    /// tested on): score a small corpus on its own folds while a larger one helps training
+    #[arg(long, value_name = "PATH", num_args = 1..)]
+    train_also: Vec<PathBuf>,
     /// Print one JSON object instead of tables
     #[arg(long)]
     json: bool,
@@ -311,10 +319,15 @@ fn run(cli: Cli) -> anyhow::Result<()> {
         }
         Command::Cv(args) => {
             let corpus = Corpus::load(&args.data.data)?;
+            let train_also = if args.train_also.is_empty() { None } else { Some(Corpus::load(&args.train_also)?) };
             let params = args.settings.params();
-            let folds = match args.by {
-                FoldUnit::Report => args.folds,
-                FoldUnit::Sector => corpus.sector_count(),
+            let split = match args.by {
+                FoldUnit::Report => Split::Reports { folds: args.folds, seed: args.seed },
+                FoldUnit::Sector => Split::Sectors,
+            };
+            let folds = match split {
+                Split::Reports { folds, .. } => folds,
+                Split::Sectors => corpus.sector_count(),
             };
             let bar = progress_bar(folds * STAGES);
             let started = Instant::now();
@@ -322,16 +335,16 @@ fn run(cli: Cli) -> anyhow::Result<()> {
                 bar.set_position((fold * STAGES + stage_index(stage)) as u64);
                 bar.set_message(format!("fold {}/{folds}: {}", fold + 1, stage.describe()));
             };
-            let cv = match args.by {
-                FoldUnit::Report => tiaoli::cross_validate(&params, &corpus, folds, args.seed, progress)?,
-                FoldUnit::Sector => tiaoli::leave_one_sector_out(&params, &corpus, progress)?,
-            };
+            let cv = tiaoli::cross_validate(&params, &corpus, &split, train_also.as_ref(), progress)?;
             bar.finish_and_clear();
             if args.json {
-                serde_json::to_writer(&mut out, &report::cv_json(&cv, &corpus, args.seed, started.elapsed()))?;
+                serde_json::to_writer(
+                    &mut out,
+                    &report::cv_json(&cv, &corpus, args.seed, &args.train_also, started.elapsed()),
+                )?;
                 writeln!(out)?;
             } else {
-                report::write_cv(&mut out, &cv, &corpus)?;
+                report::write_cv(&mut out, &cv, &corpus, train_also.as_ref())?;
             }
         }
         Command::Inspect(args) => {
@@ -424,16 +437,10 @@ fn train(args: TrainArgs, out: &mut impl Write) -> anyhow::Result<()> {
     Ok(())
 }
 
-const STAGES: usize = 5;
+const STAGES: usize = Stage::ALL.len();
 
 fn stage_index(stage: Stage) -> usize {
-    match stage {
-        Stage::Segmenting => 0,
-        Stage::Vocabulary => 1,
-        Stage::Vectorising => 2,
-        Stage::Fitting => 3,
-        Stage::Context => 4,
-    }
+    Stage::ALL.iter().position(|&s| s == stage).unwrap_or(0)
 }
 
 /// A bar over training stages on standard error; invisible when standard error is not a

@@ -1,6 +1,7 @@
 //! What the commands print: tables for people, JSON for programs.
 
 use std::io::{self, Write};
+use std::path::PathBuf;
 use std::time::Duration;
 
 use serde::ser::{Serialize, SerializeMap, Serializer};
@@ -167,7 +168,7 @@ pub fn write_evaluation(out: &mut impl Write, e: &Evaluation) -> io::Result<()> 
     Ok(())
 }
 
-pub fn cv_json(cv: &CrossValidation, corpus: &Corpus, seed: u64, elapsed: Duration) -> Value {
+pub fn cv_json(cv: &CrossValidation, corpus: &Corpus, seed: u64, train_also: &[PathBuf], elapsed: Duration) -> Value {
     let folds: Vec<Value> = cv
         .folds
         .iter()
@@ -184,12 +185,31 @@ pub fn cv_json(cv: &CrossValidation, corpus: &Corpus, seed: u64, elapsed: Durati
     overall["seed"] = json!(seed);
     overall["rows"] = json!(corpus.len());
     overall["groups"] = json!(corpus.group_count());
+    overall["train_also"] = json!(train_also);
+    // Row by row, so other tools can line up their predictions with ours.
+    overall["predictions"] = cv
+        .predictions
+        .iter()
+        .zip(corpus.examples())
+        .map(
+            |(p, e)| json!({"file": e.source.0, "line": e.source.1, "gold": e.label.as_str(), "predicted": p.as_str()}),
+        )
+        .collect();
     overall["seconds"] = json!(elapsed.as_secs_f64());
     overall
 }
 
-pub fn write_cv(out: &mut impl Write, cv: &CrossValidation, corpus: &Corpus) -> io::Result<()> {
-    writeln!(out, "{} paragraphs in {} groups, {} folds\n", corpus.len(), corpus.group_count(), cv.folds.len())?;
+pub fn write_cv(
+    out: &mut impl Write,
+    cv: &CrossValidation,
+    corpus: &Corpus,
+    train_also: Option<&Corpus>,
+) -> io::Result<()> {
+    writeln!(out, "{} paragraphs in {} groups, {} folds", corpus.len(), corpus.group_count(), cv.folds.len())?;
+    if let Some(also) = train_also {
+        writeln!(out, "every fold also trains on {} more paragraphs in {} groups", also.len(), also.group_count())?;
+    }
+    writeln!(out)?;
     writeln!(out, "{}  groups  train  test  macro-F1  accuracy", pad("held out", 18))?;
     for f in &cv.folds {
         let e = &f.evaluation;

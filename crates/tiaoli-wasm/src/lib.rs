@@ -5,6 +5,7 @@
 //! await init();
 //! const tagger = new Tagger();                 // the built-in model
 //! for (const p of tagger.tag(text)) console.log(p.line, p.label, p.confidence);
+//! const why = tagger.explain(text, 2);         // the paragraph on line 2, and why
 //! ```
 //!
 //! Every method that can fail returns `Result<_, JsError>`, so JavaScript sees a thrown
@@ -16,8 +17,13 @@ use wasm_bindgen::prelude::*;
 
 /// The largest text `tag` accepts, in UTF-8 bytes (8 MiB: about 2.8 million Chinese
 /// characters, hundreds of reports). Larger input is refused with an error rather than
-/// tying up the page.
+/// tying up the page. `explain` has the same limit.
 pub const MAX_INPUT_BYTES: usize = 8 * 1024 * 1024;
+
+/// How many words, and how many layout and context features, `explain` gives by default.
+pub const EXPLAIN_TOP: u32 = 5;
+/// The most of each `explain` gives, whatever `top` asks for.
+pub const MAX_EXPLAIN_TOP: u32 = 20;
 
 #[wasm_bindgen(typescript_custom_section)]
 const TYPES: &str = r#"
@@ -56,6 +62,32 @@ export interface ModelInfo {
   charNgrams: [number, number] | null;
   metadata: Record<string, string>;
 }
+
+/** One feature that pushed a paragraph towards its type. */
+export interface ExplainedFeature {
+  /**
+   * A word or character n-gram of the paragraph (character n-grams in 「」, with ⟨start⟩ and
+   * ⟨end⟩ marking the paragraph's edges), or a layout or context feature in English, such as
+   * "starts with 一、" or "its heading looks like plans".
+   */
+  feature: string;
+  /** How much it pushed towards the type (always positive; the list is largest first). */
+  weight: number;
+}
+
+/** Why one paragraph got its type: what `tag` says about it, and the features behind that. */
+export interface Explanation {
+  /** 1-based line number in the input. */
+  line: number;
+  /** The type, as `tag` gives it for this line. */
+  label: Label;
+  /** Its probability, as `tag` gives it for this line. */
+  confidence: number;
+  /** The paragraph's words and character n-grams that pushed it most towards `label`. */
+  words: ExplainedFeature[];
+  /** The layout and context features that did (empty for a model without a context pass). */
+  context: ExplainedFeature[];
+}
 "#;
 
 #[wasm_bindgen]
@@ -68,6 +100,8 @@ extern "C" {
     pub type JsModelInfo;
     #[wasm_bindgen(typescript_type = "Record<Label, string>")]
     pub type LabelNames;
+    #[wasm_bindgen(typescript_type = "Explanation")]
+    pub type JsExplanation;
 }
 
 /// Tags the paragraphs of Chinese work reports.
@@ -86,6 +120,27 @@ struct TaggedParagraph<'a> {
     label: &'static str,
     confidence: f32,
     scores: Scores<'a>,
+}
+
+#[derive(Serialize)]
+struct Explanation<'a> {
+    line: usize,
+    label: &'static str,
+    confidence: f32,
+    words: Vec<ExplainedFeature<'a>>,
+    context: Vec<ExplainedFeature<'a>>,
+}
+
+#[derive(Serialize)]
+struct ExplainedFeature<'a> {
+    feature: &'a str,
+    weight: f32,
+}
+
+impl<'a> ExplainedFeature<'a> {
+    fn list(features: &'a [(String, f32)]) -> Vec<Self> {
+        features.iter().map(|(feature, weight)| ExplainedFeature { feature, weight: *weight }).collect()
+    }
 }
 
 #[derive(Serialize)]
@@ -131,12 +186,7 @@ impl Tagger {
 
     /// Tag every paragraph (non-empty line) of `text`.
     pub fn tag(&self, text: &str) -> Result<TaggedParagraphs, JsError> {
-        if text.len() > MAX_INPUT_BYTES {
-            return Err(JsError::new(&format!(
-                "the text is too large to tag: {} bytes of UTF-8, the limit is {MAX_INPUT_BYTES} bytes (8 MiB)",
-                text.len()
-            )));
-        }
+        check_size(text)?;
         let labels = self.model.labels();
         let mut offsets = Utf16Offsets::new(text);
         let tagged: Vec<TaggedParagraph<'_>> = self
@@ -154,6 +204,31 @@ impl Tagger {
             })
             .collect();
         Ok(to_js(&tagged)?.unchecked_into())
+    }
+
+    /// Why the paragraph on 1-based line `line` of `text` has its type: its label and
+    /// confidence (tagged in the context of the whole text, exactly as `tag` does), the `top`
+    /// words and the `top` layout and context features that pushed it there most (5 if `top` is
+    /// not given, at most 20). `undefined` if no paragraph is on that line.
+    pub fn explain(&self, text: &str, line: u32, top: Option<u32>) -> Result<Option<JsExplanation>, JsError> {
+        check_size(text)?;
+        let found: Vec<tiaoli::Paragraph<'_>> = tiaoli::paragraphs(text).collect();
+        let Some(index) = found.iter().position(|p| p.line == line as usize) else {
+            return Ok(None);
+        };
+        let texts: Vec<&str> = found.iter().map(|p| p.text).collect();
+        let top = top.unwrap_or(EXPLAIN_TOP).min(MAX_EXPLAIN_TOP) as usize;
+        let Some((prediction, why)) = self.model.explain_one(&texts, index, top) else {
+            return Ok(None);
+        };
+        let value = Explanation {
+            line: found[index].line,
+            label: prediction.label.as_str(),
+            confidence: prediction.confidence,
+            words: ExplainedFeature::list(&why.words),
+            context: ExplainedFeature::list(&why.context),
+        };
+        Ok(Some(to_js(&value)?.unchecked_into()))
     }
 
     /// The types this model predicts.
@@ -188,7 +263,18 @@ pub fn label_names() -> Result<LabelNames, JsError> {
     Ok(to_js(&names)?.unchecked_into())
 }
 
-/// The largest input `tag` accepts, in UTF-8 bytes.
+/// Refuses input over [`MAX_INPUT_BYTES`].
+fn check_size(text: &str) -> Result<(), JsError> {
+    if text.len() > MAX_INPUT_BYTES {
+        return Err(JsError::new(&format!(
+            "the text is too large to tag: {} bytes of UTF-8, the limit is {MAX_INPUT_BYTES} bytes (8 MiB)",
+            text.len()
+        )));
+    }
+    Ok(())
+}
+
+/// The largest input `tag` and `explain` accept, in UTF-8 bytes.
 #[wasm_bindgen(js_name = maxInputBytes)]
 pub fn max_input_bytes() -> usize {
     MAX_INPUT_BYTES

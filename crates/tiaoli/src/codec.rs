@@ -4,6 +4,12 @@
 
 use crate::error::ModelError;
 
+/// The largest magnitude of any number in a model file. Trained weights and idfs are tens at
+/// most; the bound keeps every sum inference makes finite. Finite alone is not enough: two
+/// weights near `f32::MAX` add up to infinity, and softmax turns that into NaN probabilities
+/// (found by the `model_bytes` fuzz target).
+pub(crate) const MAX_MAGNITUDE: f32 = 1e9;
+
 #[derive(Debug, Default)]
 pub(crate) struct Writer {
     pub(crate) buf: Vec<u8>,
@@ -79,14 +85,16 @@ impl<'a> Reader<'a> {
     pub(crate) fn u64(&mut self, what: &'static str) -> Result<u64, ModelError> {
         self.array(what).map(u64::from_le_bytes)
     }
-    /// A finite f32.
+    /// A finite f32 no larger than [`MAX_MAGNITUDE`] either way.
     pub(crate) fn f32(&mut self, what: &'static str) -> Result<f32, ModelError> {
         let at = self.offset();
         let v = self.array(what).map(f32::from_le_bytes)?;
-        if v.is_finite() {
-            Ok(v)
-        } else {
+        if !v.is_finite() {
             Err(ModelError::Invalid { offset: at, what: format!("{what} is not a finite number") })
+        } else if v.abs() > MAX_MAGNITUDE {
+            Err(ModelError::Invalid { offset: at, what: format!("{what} {v:e} is out of range (±{MAX_MAGNITUDE:e})") })
+        } else {
+            Ok(v)
         }
     }
 
@@ -155,6 +163,19 @@ mod tests {
         let bytes = f32::NAN.to_le_bytes();
         let mut r = Reader::new(&bytes, 0, 4);
         assert!(matches!(r.f32("weight"), Err(ModelError::Invalid { offset: 0, .. })));
+    }
+
+    #[test]
+    fn huge_finite_floats_are_invalid() {
+        for v in [f32::MAX, -3e38, 1.5e9] {
+            let bytes = v.to_le_bytes();
+            let err = Reader::new(&bytes, 10, 14).f32("weight").unwrap_err();
+            assert!(matches!(err, ModelError::Invalid { offset: 10, .. }), "{v}: {err}");
+            assert!(err.to_string().contains("out of range"), "{err}");
+        }
+        let bytes = [(-1e9f32).to_le_bytes(), 12.5f32.to_le_bytes()].concat();
+        let mut r = Reader::new(&bytes, 0, 8);
+        assert_eq!((r.f32("a").unwrap(), r.f32("b").unwrap()), (-1e9, 12.5));
     }
 
     #[test]

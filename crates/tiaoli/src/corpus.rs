@@ -1,5 +1,6 @@
 //! Labelled corpora: JSONL files in the format of ANNOTATION.md.
 
+use std::collections::btree_map::Entry;
 use std::collections::BTreeMap;
 use std::path::{Path, PathBuf};
 
@@ -57,10 +58,11 @@ impl Corpus {
             }
         }
         let mut corpus = Corpus::default();
+        let mut claims = Claims::new();
         for file in &files {
             let bytes = std::fs::read(file).map_err(|source| Error::Io { path: file.clone(), source })?;
             let text = crate::decode_utf8(&bytes, file)?;
-            corpus.extend_from_jsonl(file, text)?;
+            corpus.read_jsonl(file, text, &mut claims)?;
         }
         if corpus.is_empty() {
             let sources = files.iter().map(|f| f.display().to_string()).collect::<Vec<_>>().join(", ");
@@ -70,7 +72,16 @@ impl Corpus {
     }
 
     /// Parse JSONL `text` that came from `path` and append its rows. Blank lines are skipped.
+    ///
+    /// Two rows with the same `doc` and `line` label the same paragraph twice: an error naming
+    /// both. The same text elsewhere is fine, even with another label: headings and stock
+    /// phrases recur across reports, and the context pass tells them apart by where they stand.
     pub fn extend_from_jsonl(&mut self, path: &Path, text: &str) -> Result<()> {
+        self.read_jsonl(path, text, &mut Claims::new())
+    }
+
+    /// [`Corpus::extend_from_jsonl`], with the paragraphs claimed by earlier files.
+    fn read_jsonl(&mut self, path: &Path, text: &str, claims: &mut Claims) -> Result<()> {
         let default_doc =
             path.file_stem().map_or_else(|| path.display().to_string(), |s| s.to_string_lossy().into_owned());
         for (i, line) in text.lines().enumerate() {
@@ -100,6 +111,24 @@ impl Corpus {
             let doc = field.optional_str("doc")?.map_or_else(|| default_doc.clone(), str::to_owned);
             let group = field.optional_str("group")?.map_or_else(|| doc.clone(), str::to_owned);
             let sector = field.optional_str("sector")?.map(str::to_owned);
+            if let Some(doc_line) = field.optional_line()? {
+                match claims.entry((doc.clone(), doc_line)) {
+                    Entry::Vacant(slot) => {
+                        slot.insert((path.to_owned(), line_no));
+                    }
+                    Entry::Occupied(first) => {
+                        let (first_path, first_line) = first.get().clone();
+                        return Err(Error::DuplicateRow {
+                            path: path.to_owned(),
+                            line: line_no,
+                            doc,
+                            doc_line,
+                            first_path,
+                            first_line,
+                        });
+                    }
+                }
+            }
             self.examples.push(Example {
                 text: text.trim().to_owned(),
                 label,
@@ -151,6 +180,11 @@ impl Corpus {
         Corpus { examples: rows.iter().map(|&i| self.examples[i].clone()).collect() }
     }
 
+    /// Append the rows of `other`.
+    pub fn extend(&mut self, other: &Corpus) {
+        self.examples.extend_from_slice(&other.examples);
+    }
+
     /// SHA-256 of the rows' text, label and group, in order: what a model was trained on.
     pub fn sha256(&self) -> String {
         let mut hasher = Sha256::new();
@@ -179,6 +213,10 @@ fn collect_jsonl(dir: &Path, out: &mut Vec<PathBuf>) -> Result<()> {
     Ok(())
 }
 
+/// The paragraphs rows have labelled so far, (`doc`, `line`), with the corpus file and line
+/// of the row that did.
+type Claims = BTreeMap<(String, u64), (PathBuf, usize)>;
+
 struct RowFields<'a> {
     path: &'a Path,
     line: usize,
@@ -195,6 +233,17 @@ impl<'a> RowFields<'a> {
             None | Some(Value::Null) => Ok(None),
             Some(Value::String(s)) => Ok(Some(s)),
             Some(other) => Err(self.bad(field, format!("must be a string, found {}", json_type(other)))),
+        }
+    }
+
+    /// The row's `line`: where the paragraph is in its document (optional).
+    fn optional_line(&self) -> Result<Option<u64>> {
+        match self.row.get("line") {
+            None | Some(Value::Null) => Ok(None),
+            Some(Value::Number(n)) => {
+                n.as_u64().map(Some).ok_or_else(|| self.bad("line", format!("must be a whole number, found {n}")))
+            }
+            Some(other) => Err(self.bad("line", format!("must be a number, found {}", json_type(other)))),
         }
     }
 
@@ -250,11 +299,40 @@ mod tests {
             ("{\"text\":\"甲\",", "data/x.jsonl:1: malformed JSON"),
             ("[1,2]", "data/x.jsonl:1: malformed JSON: expected an object"),
             ("{\"text\":\"  \",\"label\":\"work\"}", "data/x.jsonl:1: field `text` is empty"),
+            ("{\"text\":\"甲\",\"label\":\"work\",\"line\":\"3\"}", "data/x.jsonl:1: field `line` must be a number, found a string"),
+            ("{\"text\":\"甲\",\"label\":\"work\",\"line\":-1}", "data/x.jsonl:1: field `line` must be a whole number, found -1"),
+            (
+                "{\"doc\":\"d\",\"line\":3,\"text\":\"甲\",\"label\":\"work\"}\n\n{\"doc\":\"d\",\"line\":3,\"text\":\"甲\",\"label\":\"plans\"}",
+                "data/x.jsonl:3: duplicate row: doc `d` line 3 is already labelled at data/x.jsonl:1",
+            ),
         ];
         for (input, expected) in cases {
             let message = parse(input).unwrap_err().to_string();
             assert!(message.starts_with(expected), "{message:?} should start with {expected:?}");
         }
+    }
+
+    #[test]
+    fn the_same_text_may_recur_with_any_label() {
+        let c = parse(concat!(
+            "{\"doc\":\"a\",\"line\":2,\"text\":\"一、主要工作\",\"label\":\"work\"}\n",
+            "{\"doc\":\"b\",\"line\":2,\"text\":\"一、主要工作\",\"label\":\"work\"}\n",
+            "{\"doc\":\"a\",\"line\":7,\"text\":\"(一)加强队伍建设。\",\"label\":\"work\"}\n",
+            "{\"doc\":\"a\",\"line\":9,\"text\":\"(一)加强队伍建设。\",\"label\":\"plans\"}\n",
+            "{\"text\":\"感谢大家。\",\"label\":\"closing\"}\n{\"text\":\"感谢大家。\",\"label\":\"closing\"}\n",
+        ))
+        .unwrap();
+        assert_eq!(c.len(), 6);
+    }
+
+    #[test]
+    fn a_file_given_twice_is_a_duplicate_naming_both() {
+        let dir = tempfile::tempdir().unwrap();
+        let file = dir.path().join("a.jsonl");
+        std::fs::write(&file, "{\"doc\":\"a\",\"line\":1,\"text\":\"甲\",\"label\":\"work\"}\n").unwrap();
+        let err = Corpus::load(&[dir.path().to_path_buf(), file.clone()]).unwrap_err();
+        let expected = format!("{0}:1: duplicate row: doc `a` line 1 is already labelled at {0}:1", file.display());
+        assert_eq!(err.to_string(), expected);
     }
 
     #[test]

@@ -85,47 +85,66 @@ pub fn assign_folds(corpus: &Corpus, k: usize, seed: u64) -> Result<BTreeMap<Str
     Ok(out)
 }
 
-/// K-fold cross-validation with folds grouped by [`Example::group`](crate::Example::group),
-/// so a report and its copies are never split between training and test.
-/// `progress` is called with the fold number (from 0) and each training stage.
+/// How [`cross_validate`] splits a corpus into folds.
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub enum Split {
+    /// `folds` folds of whole report groups ([`Example::group`](crate::Example::group)), so a
+    /// report and its copies are never split between training and test; `seed` orders
+    /// equal-sized groups (see [`assign_folds`]).
+    Reports {
+        /// Number of folds, at least 2.
+        folds: usize,
+        /// Seed for the order of equal-sized groups.
+        seed: u64,
+    },
+    /// One fold per sector ([`Example::sector`](crate::Example::sector); rows without one are
+    /// the sector [`NO_SECTOR`]), in sector name order: how a model does on a sector it never
+    /// saw.
+    Sectors,
+}
+
+/// Cross-validate `params` on `corpus`, split as `split` says. Every fold trains on the rest
+/// of `corpus` plus all of `train_also` (if given), and is tested on its held-out rows of
+/// `corpus` only — so a small corpus can be scored on fixed folds while a larger one helps
+/// training. `progress` is called with the fold number (from 0) and each training stage.
 pub fn cross_validate(
     params: &TaggerParams,
     corpus: &Corpus,
-    k: usize,
-    seed: u64,
+    split: &Split,
+    train_also: Option<&Corpus>,
     progress: impl FnMut(usize, Stage),
 ) -> Result<CrossValidation> {
-    let fold_of_group = assign_folds(corpus, k, seed)?;
-    let fold_of: Vec<usize> = corpus.examples().iter().map(|e| fold_of_group[&e.group]).collect();
-    let names = (1..=k).map(|i| format!("fold {i}")).collect();
-    run_folds(params, corpus, &fold_of, names, progress)
-}
-
-/// Leave-one-sector-out cross-validation: each fold holds out every report of one sector
-/// ([`Example::sector`](crate::Example::sector); rows without one are the sector
-/// [`NO_SECTOR`]). Folds are in sector name order.
-pub fn leave_one_sector_out(
-    params: &TaggerParams,
-    corpus: &Corpus,
-    progress: impl FnMut(usize, Stage),
-) -> Result<CrossValidation> {
-    let sector = |e: &crate::corpus::Example| e.sector.clone().unwrap_or_else(|| NO_SECTOR.to_owned());
-    let sectors: Vec<String> =
-        corpus.examples().iter().map(sector).collect::<std::collections::BTreeSet<_>>().into_iter().collect();
-    if sectors.len() < 2 {
-        return Err(Error::InvalidParam {
-            name: "by",
-            reason: format!("leaving one sector out needs at least 2 sectors, the corpus has {}", sectors.len()),
-        });
-    }
-    let fold_of: Vec<usize> =
-        corpus.examples().iter().map(|e| sectors.binary_search(&sector(e)).unwrap_or(0)).collect();
-    run_folds(params, corpus, &fold_of, sectors, progress)
+    let (fold_of, names) = match *split {
+        Split::Reports { folds, seed } => {
+            let fold_of_group = assign_folds(corpus, folds, seed)?;
+            let fold_of: Vec<usize> = corpus.examples().iter().map(|e| fold_of_group[&e.group]).collect();
+            (fold_of, (1..=folds).map(|i| format!("fold {i}")).collect())
+        }
+        Split::Sectors => {
+            let sector = |e: &crate::corpus::Example| e.sector.clone().unwrap_or_else(|| NO_SECTOR.to_owned());
+            let sectors: Vec<String> =
+                corpus.examples().iter().map(sector).collect::<std::collections::BTreeSet<_>>().into_iter().collect();
+            if sectors.len() < 2 {
+                return Err(Error::InvalidParam {
+                    name: "by",
+                    reason: format!(
+                        "leaving one sector out needs at least 2 sectors, the corpus has {}",
+                        sectors.len()
+                    ),
+                });
+            }
+            let fold_of: Vec<usize> =
+                corpus.examples().iter().map(|e| sectors.binary_search(&sector(e)).unwrap_or(0)).collect();
+            (fold_of, sectors)
+        }
+    };
+    run_folds(params, corpus, train_also, &fold_of, names, progress)
 }
 
 fn run_folds(
     params: &TaggerParams,
     corpus: &Corpus,
+    train_also: Option<&Corpus>,
     fold_of: &[usize],
     names: Vec<String>,
     mut progress: impl FnMut(usize, Stage),
@@ -134,7 +153,11 @@ fn run_folds(
     let mut folds = Vec::with_capacity(names.len());
     for (fold, name) in names.into_iter().enumerate() {
         let (test, train): (Vec<usize>, Vec<usize>) = (0..corpus.len()).partition(|&i| fold_of[i] == fold);
-        let tagger = params.fit_with_progress(&corpus.select(&train), |stage| progress(fold, stage))?;
+        let mut training = corpus.select(&train);
+        if let Some(also) = train_also {
+            training.extend(also);
+        }
+        let tagger = params.fit_with_progress(&training, |stage| progress(fold, stage))?;
         for (&i, label) in test.iter().zip(predict(&tagger, &corpus.select(&test))) {
             predictions[i] = label;
         }
@@ -145,7 +168,7 @@ fn run_folds(
         folds.push(Fold {
             held_out: name,
             groups: groups.into_iter().map(str::to_owned).collect(),
-            train_rows: train.len(),
+            train_rows: training.len(),
             evaluation: Evaluation::new(&gold, &predicted),
         });
     }

@@ -89,6 +89,30 @@ pub enum Error {
         /// 1-based byte column of the first invalid byte.
         column: usize,
     },
+    /// Text given for tagging is UTF-16 (it starts with a UTF-16 byte-order mark), as Windows
+    /// tools sometimes save "Unicode" text.
+    #[error("{}: the text is UTF-16 (it starts with a UTF-16 byte-order mark); tiaoli reads UTF-8 text only: save it as UTF-8", path.display())]
+    Utf16 {
+        /// The input's name.
+        path: PathBuf,
+    },
+    /// Two corpus rows label the same paragraph: the same `doc` and `line`. Usually a file
+    /// given twice (`--data corpus corpus/a.jsonl`) or a row pasted twice.
+    #[error("{}:{line}: duplicate row: doc `{doc}` line {doc_line} is already labelled at {}:{first_line}", path.display(), first_path.display())]
+    DuplicateRow {
+        /// The corpus file of the second row.
+        path: PathBuf,
+        /// Its 1-based line in that file.
+        line: usize,
+        /// The `doc` both rows name.
+        doc: String,
+        /// The `line` both rows name.
+        doc_line: u64,
+        /// The corpus file of the first row.
+        first_path: PathBuf,
+        /// Its 1-based line in that file.
+        first_line: usize,
+    },
     /// A training or evaluation setting is out of range.
     #[error("invalid setting `{name}`: {reason}")]
     InvalidParam {
@@ -161,7 +185,9 @@ pub enum ModelError {
 /// Shorthand for results of this crate.
 pub type Result<T, E = Error> = std::result::Result<T, E>;
 
-/// Decode `bytes` as UTF-8 text, or say where the first invalid byte is.
+/// Decode `bytes` as UTF-8 text, or say where the first invalid byte is. Lines are counted as
+/// [`crate::paragraphs`] counts them (`\n`, `\r\n` or a lone `\r` ends one), so the line named
+/// is the one a tagged paragraph would carry.
 ///
 /// ```
 /// let err = tiaoli::decode_utf8(b"ok\nbad \xff", "report.txt").unwrap_err();
@@ -169,12 +195,53 @@ pub type Result<T, E = Error> = std::result::Result<T, E>;
 /// ```
 pub fn decode_utf8(bytes: &[u8], name: impl Into<PathBuf>) -> Result<&str> {
     std::str::from_utf8(bytes).map_err(|e| {
-        let valid = &bytes[..e.valid_up_to()];
-        let line_start = valid.iter().rposition(|&b| b == b'\n').map_or(0, |i| i + 1);
-        Error::InvalidUtf8 {
-            path: name.into(),
-            line: valid.iter().filter(|&&b| b == b'\n').count() + 1,
-            column: valid.len() - line_start + 1,
+        if bytes.starts_with(&[0xff, 0xfe]) || bytes.starts_with(&[0xfe, 0xff]) {
+            return Error::Utf16 { path: name.into() };
         }
+        let valid = &bytes[..e.valid_up_to()];
+        let mut line = 1;
+        let mut line_start = 0;
+        for (i, &b) in valid.iter().enumerate() {
+            // A `\r` right before `\n` is half of one break: the `\n` counts it.
+            if b == b'\n' || (b == b'\r' && bytes.get(i + 1) != Some(&b'\n')) {
+                line += 1;
+                line_start = i + 1;
+            }
+        }
+        Error::InvalidUtf8 { path: name.into(), line, column: valid.len() - line_start + 1 }
     })
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn where_(bytes: &[u8]) -> (usize, usize) {
+        match decode_utf8(bytes, "t") {
+            Err(Error::InvalidUtf8 { line, column, .. }) => (line, column),
+            other => panic!("{other:?}"),
+        }
+    }
+
+    #[test]
+    fn lines_count_as_the_splitter_counts_them() {
+        assert_eq!(where_(b"\xff"), (1, 1));
+        assert_eq!(where_(b"a\nbc\xff"), (2, 3));
+        assert_eq!(where_(b"a\r\nb\r\n\xff"), (3, 1));
+        assert_eq!(where_(b"a\rb\rcd\xff"), (3, 3));
+        assert_eq!(where_(b"a\r\xff"), (2, 1));
+        assert_eq!(where_(b"\n\n\r\r\n  \xe6\x80"), (5, 3), "a character cut short");
+    }
+
+    #[test]
+    fn utf16_is_named() {
+        let utf16: Vec<u8> = [0xfeff_u16, 0x603b, 0x7ed3].iter().flat_map(|u| u.to_le_bytes()).collect();
+        let err = decode_utf8(&utf16, "export.txt").unwrap_err();
+        assert!(matches!(err, Error::Utf16 { .. }));
+        assert!(err.to_string().starts_with("export.txt: the text is UTF-16"), "{err}");
+        let be: Vec<u8> = [0xfeff_u16, 0x603b].iter().flat_map(|u| u.to_be_bytes()).collect();
+        assert!(matches!(decode_utf8(&be, "x"), Err(Error::Utf16 { .. })));
+        // Valid UTF-8 that happens to start like nothing special is unaffected.
+        assert_eq!(decode_utf8("总结".as_bytes(), "x").unwrap(), "总结");
+    }
 }

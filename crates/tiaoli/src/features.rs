@@ -148,7 +148,7 @@ impl Analyzer {
     /// Call `emit` with every term of `text`, as (kind, term) pairs; a term repeats as often
     /// as it occurs.
     pub(crate) fn for_each_term(&self, text: &str, scratch: &mut Scratch, mut emit: impl FnMut(TermKind, &str)) {
-        normalise_into(text, &mut scratch.normalised);
+        normalise_into(crate::paragraph::analysed(text), &mut scratch.normalised);
         let norm = scratch.normalised.as_str();
 
         if let Some((lo, hi)) = self.ngrams.words {

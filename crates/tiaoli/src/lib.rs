@@ -37,12 +37,14 @@ mod metrics;
 mod model;
 mod paragraph;
 #[cfg(feature = "train")]
+mod sparse;
+#[cfg(feature = "train")]
 mod train;
 
 #[cfg(feature = "train")]
 pub use corpus::{Corpus, Example};
 #[cfg(feature = "train")]
-pub use cv::{assign_folds, cross_validate, evaluate, leave_one_sector_out, predict, CrossValidation, Fold, NO_SECTOR};
+pub use cv::{assign_folds, cross_validate, evaluate, predict, CrossValidation, Fold, Split, NO_SECTOR};
 pub use error::{decode_utf8, Error, ModelError, Result};
 pub use features::{Ngrams, TermKind};
 pub use label::{Label, UnknownLabel};

@@ -1,13 +1,13 @@
 //! The fitted tagger: inference, and the model file format.
 //!
-//! # File format (version 1)
+//! # File format (version 3)
 //!
 //! All integers little-endian.
 //!
 //! | bytes | contents |
 //! |---|---|
 //! | 8 | magic `TIAOLI\x1a\n` |
-//! | 4 | format version (`1`) |
+//! | 4 | format version (`3`) |
 //! | 8 | payload length |
 //! | n | payload |
 //! | 4 | CRC-32 of the payload |
@@ -16,14 +16,18 @@
 //! the segmentation dictionary (the entries' total frequency, a check, then word/frequency
 //! pairs),
 //! the vocabulary (kind, term, idf), the weights (one row of `labels` floats per term) and
-//! one bias per label. Version 2 adds the context pass: a byte saying whether there is one,
-//! then its feature count, weights (one row of `labels` floats per feature) and biases.
-//! Strings are a u32 byte length and UTF-8. Version 1 files (no context pass) still load.
+//! one bias per label, then the context pass: a byte saying whether there is one, then its
+//! feature count, its number of rounds, and each round's weights (one row of `labels` floats
+//! per feature) and biases. Strings are a u32 byte length and UTF-8.
+//!
+//! Version 1 files (no context pass) still load. Version 2 files had a one-round context
+//! pass over a smaller feature set, which this build no longer computes: they are refused
+//! with a version error that says to retrain.
 
 use std::collections::BTreeMap;
 
 use crate::codec::{Reader, Writer};
-use crate::context::{self, argmax, softmax, ContextModel};
+use crate::context::{self, argmax, softmax, ContextModel, Round};
 use crate::error::{ModelError, Result};
 use crate::features::{reduced_jieba, Analyzer, DictEntry, Ngrams, Scratch, TermKind, Vocabulary};
 use crate::label::Label;
@@ -31,7 +35,7 @@ use crate::paragraph::{paragraphs, Paragraph};
 
 const MAGIC: &[u8; 8] = b"TIAOLI\x1a\n";
 /// The model format version this build writes.
-pub const FORMAT_VERSION: u32 = 2;
+pub const FORMAT_VERSION: u32 = 3;
 /// The oldest model format version this build reads.
 pub const OLDEST_FORMAT_VERSION: u32 = 1;
 const HEADER_LEN: usize = 8 + 4 + 8;
@@ -165,8 +169,7 @@ impl FittedTagger {
         let first = self.first_pass(paragraphs);
         match &self.context {
             Some(context) => {
-                let x = context::features(paragraphs, &first, &self.labels);
-                let probabilities = context.predict(&x, self.labels.len());
+                let (x, probabilities) = context.run(paragraphs, first, &self.labels);
                 (Some(x), probabilities)
             }
             None => (None, first),
@@ -181,35 +184,59 @@ impl FittedTagger {
     /// Classify the paragraphs of one document and say why: for each, the `top` words and
     /// the `top` layout and context features that pushed it most towards its type.
     pub fn explain(&self, paragraphs: &[&str], top: usize) -> Vec<(Prediction, Explanation)> {
-        let k = self.labels.len();
         let (features, probabilities) = self.passes(paragraphs);
         let mut scratch = Scratch::default();
         probabilities
             .into_iter()
             .enumerate()
-            .map(|(i, p)| {
-                let prediction = self.prediction(p);
-                let col = self.labels.iter().position(|&l| l == prediction.label).unwrap_or(0);
-                let mut words: Vec<(String, f32)> = self
-                    .vocab
-                    .vectorise(&self.analyzer, paragraphs[i], &mut scratch)
-                    .into_iter()
-                    .map(|(id, v)| {
-                        let w = &self.weights[id as usize * k..(id as usize + 1) * k];
-                        let (kind, term) = &self.vocab.terms[id as usize];
-                        (display_term(*kind, term), v * (w[col] - w.iter().sum::<f32>() / k as f32))
-                    })
-                    .filter(|(_, c)| *c > 0.0)
-                    .collect();
-                words.sort_by(|a, b| b.1.total_cmp(&a.1).then_with(|| a.0.cmp(&b.0)));
-                words.truncate(top);
-                let context = match (&self.context, &features) {
-                    (Some(model), Some(x)) => model.explain(x, &self.labels, i, col, top),
-                    _ => Vec::new(),
-                };
-                (prediction, Explanation { words, context })
-            })
+            .map(|(i, p)| self.explained(paragraphs, i, p, features.as_deref(), top, &mut scratch))
             .collect()
+    }
+
+    /// [`Self::explain`] for one paragraph: paragraph `index` of the document, classified in
+    /// the context of all of them (the same prediction [`Self::classify`] gives it), and why.
+    /// `None` if there is no paragraph `index`.
+    pub fn explain_one(&self, paragraphs: &[&str], index: usize, top: usize) -> Option<(Prediction, Explanation)> {
+        if index >= paragraphs.len() {
+            return None;
+        }
+        let (features, mut probabilities) = self.passes(paragraphs);
+        let p = probabilities.swap_remove(index);
+        Some(self.explained(paragraphs, index, p, features.as_deref(), top, &mut Scratch::default()))
+    }
+
+    /// The prediction for paragraph `i` from its final probabilities `p`, and its `top` words and
+    /// context features (`features`: the document's context features, if the model has a pass).
+    fn explained(
+        &self,
+        paragraphs: &[&str],
+        i: usize,
+        p: Vec<f32>,
+        features: Option<&[f32]>,
+        top: usize,
+        scratch: &mut Scratch,
+    ) -> (Prediction, Explanation) {
+        let k = self.labels.len();
+        let prediction = self.prediction(p);
+        let col = self.labels.iter().position(|&l| l == prediction.label).unwrap_or(0);
+        let mut words: Vec<(String, f32)> = self
+            .vocab
+            .vectorise(&self.analyzer, paragraphs[i], scratch)
+            .into_iter()
+            .map(|(id, v)| {
+                let w = &self.weights[id as usize * k..(id as usize + 1) * k];
+                let (kind, term) = &self.vocab.terms[id as usize];
+                (display_term(*kind, term), v * (w[col] - w.iter().sum::<f32>() / k as f32))
+            })
+            .filter(|(_, c)| *c > 0.0)
+            .collect();
+        words.sort_by(|a, b| b.1.total_cmp(&a.1).then_with(|| a.0.cmp(&b.0)));
+        words.truncate(top);
+        let context = match (&self.context, features) {
+            (Some(model), Some(x)) => model.explain(x, &self.labels, i, col, top),
+            _ => Vec::new(),
+        };
+        (prediction, Explanation { words, context })
     }
 
     /// Split `text` into paragraphs and classify each.
@@ -303,8 +330,11 @@ impl FittedTagger {
             Some(c) => {
                 w.u8(1);
                 w.u32(context::feature_count(self.labels.len()) as u32);
-                for &v in c.weights.iter().chain(&c.bias) {
-                    w.f32(v);
+                w.u32(c.rounds.len() as u32);
+                for round in &c.rounds {
+                    for &v in round.weights.iter().chain(&round.bias) {
+                        w.f32(v);
+                    }
                 }
             }
         }
@@ -334,7 +364,8 @@ impl FittedTagger {
             return Err(ModelError::Truncated { what: "magic bytes", offset: 0, needed: MAGIC.len(), len });
         }
         let version = header.u32("format version")?;
-        if !(OLDEST_FORMAT_VERSION..=FORMAT_VERSION).contains(&version) {
+        // Version 2's context pass is no longer computed (see the module docs).
+        if version == 2 || !(OLDEST_FORMAT_VERSION..=FORMAT_VERSION).contains(&version) {
             return Err(ModelError::UnsupportedVersion { found: version, supported: FORMAT_VERSION });
         }
         let payload_len = header.u64("payload length")?;
@@ -434,7 +465,7 @@ impl FittedTagger {
         let mut floats = Reader::new(block, at, at + block.len());
         let weights = (0..n_weights).map(|_| floats.f32("weight")).collect::<Result<Vec<_>, _>>()?;
         let bias = (0..labels.len()).map(|_| floats.f32("bias")).collect::<Result<Vec<_>, _>>()?;
-        let context = if version >= 2 { Self::read_context(r, labels.len())? } else { None };
+        let context = if version >= 3 { Self::read_context(r, labels.len())? } else { None };
         if r.remaining() > 0 {
             return Err(r.invalid(format!("{} unexpected bytes after the weights", r.remaining())));
         }
@@ -466,11 +497,23 @@ impl FittedTagger {
             });
         }
         let at = r.offset();
-        let block = r.take((d + 1) * k * 4, "context weights")?;
-        let mut floats = Reader::new(block, at, at + block.len());
-        let weights = (0..d * k).map(|_| floats.f32("context weight")).collect::<Result<Vec<_>, _>>()?;
-        let bias = (0..k).map(|_| floats.f32("context bias")).collect::<Result<Vec<_>, _>>()?;
-        Ok(Some(ContextModel { weights, bias }))
+        let n_rounds = r.u32("context rounds")? as usize;
+        if !(1..=context::MAX_ROUNDS).contains(&n_rounds) {
+            return Err(ModelError::Invalid {
+                offset: at,
+                what: format!("{n_rounds} context rounds (1 to {} are possible)", context::MAX_ROUNDS),
+            });
+        }
+        let mut rounds = Vec::with_capacity(n_rounds);
+        for _ in 0..n_rounds {
+            let at = r.offset();
+            let block = r.take((d + 1) * k * 4, "context weights")?;
+            let mut floats = Reader::new(block, at, at + block.len());
+            let weights = (0..d * k).map(|_| floats.f32("context weight")).collect::<Result<Vec<_>, _>>()?;
+            let bias = (0..k).map(|_| floats.f32("context bias")).collect::<Result<Vec<_>, _>>()?;
+            rounds.push(Round { weights, bias });
+        }
+        Ok(Some(ContextModel { rounds }))
     }
 }
 

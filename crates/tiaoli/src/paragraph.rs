@@ -75,6 +75,26 @@ fn memchr_line_end(bytes: &[u8]) -> Option<usize> {
     bytes.iter().position(|&b| b == b'\n' || b == b'\r')
 }
 
+/// The most of one paragraph the model reads, in UTF-8 bytes: 64 KiB, some 21,000 Chinese
+/// characters, far beyond any report paragraph. Segmentation and n-grams cost tens of bytes of
+/// memory per input byte, so an export pasted without line breaks (one 20 MB "paragraph")
+/// would otherwise need gigabytes; past this length more text changes nothing useful anyway.
+/// The paragraph itself (text, offsets) stays whole.
+pub(crate) const MAX_ANALYSED_BYTES: usize = 64 * 1024;
+
+/// The part of a paragraph that features are taken from: its first [`MAX_ANALYSED_BYTES`]
+/// bytes, cut back to a character boundary.
+pub(crate) fn analysed(text: &str) -> &str {
+    if text.len() <= MAX_ANALYSED_BYTES {
+        return text;
+    }
+    let mut end = MAX_ANALYSED_BYTES;
+    while !text.is_char_boundary(end) {
+        end -= 1;
+    }
+    &text[..end]
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;
@@ -111,5 +131,96 @@ mod tests {
     #[test]
     fn crlf_counts_as_one_break() {
         assert_eq!(lines("a\r\n\r\nb"), vec![(1, "a"), (3, "b")]);
+    }
+
+    #[test]
+    fn nul_and_control_characters_are_text() {
+        // NUL is valid UTF-8 and not white space: it stays in the paragraph.
+        assert_eq!(lines("\0\n甲\0乙\u{1}\n\u{b}\u{c}"), vec![(1, "\0"), (2, "甲\0乙\u{1}")]);
+    }
+
+    #[test]
+    fn a_lone_bom_line_and_boms_inside_lines() {
+        assert_eq!(lines("\u{feff}\n\u{feff}甲\u{feff}乙\u{feff}\r\n"), vec![(2, "甲\u{feff}乙")]);
+    }
+
+    #[test]
+    fn only_the_start_of_a_huge_paragraph_is_analysed() {
+        assert_eq!(analysed("总结"), "总结");
+        let text = "总".repeat(MAX_ANALYSED_BYTES); // 3 bytes each: the limit falls inside one
+        let cut = analysed(&text);
+        assert_eq!(cut.len(), MAX_ANALYSED_BYTES / 3 * 3);
+        assert!(cut.len() > MAX_ANALYSED_BYTES - 3 && text.starts_with(cut));
+        let ascii = "a".repeat(MAX_ANALYSED_BYTES + 1);
+        assert_eq!(analysed(&ascii).len(), MAX_ANALYSED_BYTES);
+    }
+
+    #[test]
+    fn a_long_line_without_breaks_is_one_paragraph() {
+        let text = format!("  {}  ", "总结。".repeat(100_000));
+        let p: Vec<_> = paragraphs(&text).collect();
+        assert_eq!(p.len(), 1);
+        assert_eq!((p[0].start, p[0].end), (2, text.len() - 2));
+    }
+}
+
+/// Property tests: the splitter against an independent statement of the rule (normalise every
+/// line break to `\n`, split, trim), on inputs built from the pieces real pastes are made of.
+#[cfg(test)]
+mod properties {
+    use proptest::prelude::*;
+
+    use super::paragraphs;
+
+    /// Line breaks of every kind, blanks (BOM, full-width space, tab), and text: ASCII, CJK,
+    /// rare CJK beyond the BMP (U+20000 and up), emoji, NUL, HTML.
+    #[rustfmt::skip]
+    const PIECES: &[&str] = &[
+        "\n", "\n", "\r\n", "\r", "\r\r\n", "\n\r", " ", "\t", "\u{3000}", "\u{feff}", "\u{a0}", "\u{2028}", "总", "结",
+        "一、主要工作", "(二)", "a", "Z9", "😀", "👨\u{200d}👩", "\u{20000}", "\u{2a6d6}", "\u{30000}", "\0", "<p>", "é",
+    ];
+
+    /// `text`'s non-blank lines as (1-based line, trimmed text), by a route the splitter does not take.
+    fn expected(text: &str) -> Vec<(usize, String)> {
+        let normalised = text.replace("\r\n", "\n").replace('\r', "\n");
+        normalised
+            .split('\n')
+            .enumerate()
+            .map(|(i, l)| (i + 1, l.trim_matches(|c: char| c.is_whitespace() || c == '\u{feff}').to_owned()))
+            .filter(|(_, l)| !l.is_empty())
+            .collect()
+    }
+
+    fn check(text: &str) -> Result<(), TestCaseError> {
+        let found: Vec<_> = paragraphs(text).collect();
+        for p in &found {
+            prop_assert!(text.is_char_boundary(p.start) && text.is_char_boundary(p.end));
+            prop_assert_eq!(&text[p.start..p.end], p.text);
+        }
+        let got: Vec<(usize, String)> = found.iter().map(|p| (p.line, p.text.to_owned())).collect();
+        prop_assert_eq!(got, expected(text));
+        Ok(())
+    }
+
+    fn config() -> ProptestConfig {
+        // No regression files in the source tree: a failure prints its minimal input instead.
+        ProptestConfig { cases: 2_000, failure_persistence: None, ..ProptestConfig::default() }
+    }
+
+    proptest! {
+        #![proptest_config(config())]
+
+        #[test]
+        fn every_non_blank_line_is_one_paragraph(pieces in prop::collection::vec(prop::sample::select(PIECES), 0..80)) {
+            check(&pieces.concat())?;
+        }
+
+        #[test]
+        fn any_characters_split_the_same_way(chars in prop::collection::vec(
+            prop_oneof![4 => any::<char>(), 1 => prop::sample::select(vec!['\n', '\r', ' ', '\u{feff}'])],
+            0..200,
+        )) {
+            check(&chars.into_iter().collect::<String>())?;
+        }
     }
 }

@@ -1,14 +1,20 @@
-//! Training: corpus → vocabulary → TF-IDF matrix → multinomial logistic regression.
+//! Training: corpus → vocabulary → TF-IDF rows → multinomial logistic regression, then the
+//! context pass (see the `context` module).
+//!
+//! The regressions are fitted by [`crate::sparse`]: linfa-logistic's objective and optimiser
+//! over sparse rows, because a dense design matrix made training time and memory grow with
+//! rows × vocabulary (100 times the seed corpus took minutes and 0.9 GB for the matrix
+//! alone). The corpus is segmented and cut into terms once per run; the shipped first pass
+//! and the inner models behind the context pass's out-of-fold scores are then fitted side by
+//! side, one per core.
 //!
 //! # Class imbalance
 //!
-//! `work` is about 60% of a report and `closing` a few lines, and linfa-logistic has no class
-//! weights. Its loss is a plain sum over rows, so repeating a row `r` times is exactly a
-//! weight of `r`: [`ClassBalance::Oversample`] repeats each row of a rare class
-//! `round(n_largest / n_class)` times, at most [`TaggerParams::max_oversample`] times — the
-//! integer version of scikit-learn's `class_weight="balanced"` up to a constant factor, which
-//! only rescales the regularisation. The price is rows of the dense matrix, which the cap
-//! bounds.
+//! `work` is about 60% of a report and `closing` a few lines. The loss is a plain sum over
+//! rows, so repeating a row `r` times is exactly a weight of `r`: [`ClassBalance::Oversample`]
+//! repeats each row of a rare class `round(n_largest / n_class)` times, at most
+//! [`TaggerParams::max_oversample`] times — the integer version of scikit-learn's
+//! `class_weight="balanced"` up to a constant factor, which only rescales the regularisation.
 //!
 //! [`ClassBalance::LogitAdjust`] leaves the rows alone and subtracts each class's log prior
 //! from its bias after fitting (post-hoc logit adjustment, Menon et al. 2021): the fitted
@@ -17,21 +23,18 @@
 //!
 //! # Optimiser failures
 //!
-//! linfa-logistic's L-BFGS line search can fail, or panic, on badly conditioned input
-//! (linfa issue #334). A failed fit is retried with ten times the regularisation, which
-//! makes the problem better conditioned; after the last try the error is returned.
+//! An L-BFGS line search can fail, or panic, on badly conditioned input (linfa issue #334
+//! is one case, in linfa-logistic, whose optimiser the sparse solver shares). A failed fit
+//! is retried with ten times the regularisation, which makes the problem better
+//! conditioned; after the last try the error is returned.
 
 use std::collections::BTreeMap;
 use std::panic::{catch_unwind, AssertUnwindSafe};
 
 use jieba_rs::Jieba;
-use linfa::dataset::DatasetBase;
-use linfa::traits::Fit;
-use linfa_logistic::MultiLogisticRegression;
-use ndarray::{Array1, Array2};
 use rustc_hash::FxHashMap;
 
-use crate::context::{self, ContextModel};
+use crate::context::{self, ContextModel, Round};
 use crate::corpus::Corpus;
 use crate::cv::assign_folds;
 use crate::error::{Error, Result};
@@ -40,6 +43,7 @@ use crate::features::{
 };
 use crate::label::Label;
 use crate::model::FittedTagger;
+use crate::sparse::{self, Problem, SparseRows};
 
 /// How training makes up for rare types.
 #[derive(Clone, Copy, Debug, PartialEq, Eq, Hash)]
@@ -85,26 +89,24 @@ impl Context {
 /// The stages of training, reported to a progress callback.
 #[derive(Clone, Copy, Debug, PartialEq, Eq)]
 pub enum Stage {
-    /// Segmenting the corpus with jieba's dictionary.
-    Segmenting,
-    /// Counting terms and choosing the vocabulary.
-    Vocabulary,
-    /// Building the TF-IDF matrix.
-    Vectorising,
-    /// Running the optimiser (the slow part).
+    /// Loading jieba's dictionary.
+    Loading,
+    /// Segmenting, choosing the vocabulary and fitting the per-paragraph models (the slow
+    /// part).
     Fitting,
     /// Fitting the context pass on out-of-fold scores.
     Context,
 }
 
 impl Stage {
+    /// Every stage, in order.
+    pub const ALL: [Stage; 3] = [Stage::Loading, Stage::Fitting, Stage::Context];
+
     /// A short description for progress displays.
     pub fn describe(self) -> &'static str {
         match self {
-            Stage::Segmenting => "segmenting",
-            Stage::Vocabulary => "choosing vocabulary",
-            Stage::Vectorising => "building TF-IDF matrix",
-            Stage::Fitting => "fitting logistic regression",
+            Stage::Loading => "loading the dictionary",
+            Stage::Fitting => "fitting the per-paragraph models",
             Stage::Context => "fitting the context pass",
         }
     }
@@ -139,6 +141,7 @@ pub struct TaggerParams {
     max_oversample: usize,
     context: Context,
     context_alpha: f64,
+    context_rounds: usize,
     inner_folds: usize,
 }
 
@@ -154,6 +157,7 @@ impl Default for TaggerParams {
             max_oversample: Self::DEFAULT_MAX_OVERSAMPLE,
             context: Self::DEFAULT_CONTEXT,
             context_alpha: Self::DEFAULT_CONTEXT_ALPHA,
+            context_rounds: Self::DEFAULT_CONTEXT_ROUNDS,
             inner_folds: Self::DEFAULT_INNER_FOLDS,
         }
     }
@@ -181,8 +185,10 @@ impl TaggerParams {
     pub const DEFAULT_MAX_OVERSAMPLE: usize = 10;
     /// Default context: the stacked second pass.
     pub const DEFAULT_CONTEXT: Context = Context::Stacked;
-    /// Default regularisation of the context pass.
-    pub const DEFAULT_CONTEXT_ALPHA: f64 = 1.0;
+    /// Default regularisation of the context pass (see the `context` module docs).
+    pub const DEFAULT_CONTEXT_ALPHA: f64 = 0.3;
+    /// Default number of context rounds (see the `context` module docs).
+    pub const DEFAULT_CONTEXT_ROUNDS: usize = 2;
     /// Default number of grouped folds for the out-of-fold scores the context pass learns from:
     /// 3 scored 0.915 macro-F1 in grouped CV against 0.921 for 4, and each fold costs a full fit.
     pub const DEFAULT_INNER_FOLDS: usize = 3;
@@ -254,6 +260,13 @@ impl TaggerParams {
         self
     }
 
+    /// Rounds of the context pass: each later round reads the previous round's scores of the
+    /// neighbours and headings. Default [`Self::DEFAULT_CONTEXT_ROUNDS`].
+    pub fn context_rounds(mut self, rounds: usize) -> Self {
+        self.context_rounds = rounds;
+        self
+    }
+
     /// Grouped folds for the out-of-fold first-pass scores the context pass is fitted on
     /// (fewer if the corpus has fewer report groups). Default [`Self::DEFAULT_INNER_FOLDS`].
     pub fn inner_folds(mut self, folds: usize) -> Self {
@@ -285,6 +298,9 @@ impl TaggerParams {
         if !(self.context_alpha.is_finite() && self.context_alpha > 0.0) {
             return bad("context_alpha", format!("{} is not a positive number", self.context_alpha));
         }
+        if !(1..=context::MAX_ROUNDS).contains(&self.context_rounds) {
+            return bad("context_rounds", format!("{} is not within 1..={}", self.context_rounds, context::MAX_ROUNDS));
+        }
         if self.inner_folds < 2 {
             return bad("inner_folds", "must be at least 2".into());
         }
@@ -306,20 +322,76 @@ impl TaggerParams {
     pub fn fit_with_progress(&self, corpus: &Corpus, mut progress: impl FnMut(Stage)) -> Result<FittedTagger> {
         self.validate()?;
         let labels = labels_of(corpus)?;
-        progress(Stage::Segmenting);
+        progress(Stage::Loading);
         // Loading jieba's full dictionary takes a noticeable share of a fit: once per run.
         let full = Jieba::new();
-        let mut tagger = self.fit_words(&full, corpus, &labels, &mut progress)?;
+        progress(Stage::Fitting);
+        let texts: Vec<&str> = corpus.examples().iter().map(|e| e.text.as_str()).collect();
+        let dict = segmentation_dictionary(&full, &texts);
+        let analyzer = Analyzer { jieba: reduced_jieba(&dict), ngrams: self.ngrams };
+        let analysed = Analysed::new(&analyzer, &texts);
+
         let groups = corpus.group_count();
-        let context = match self.context {
-            Context::Stacked if groups >= 2 => {
-                progress(Stage::Context);
-                tagger.context = Some(self.fit_context(&full, corpus, &labels)?);
-                format!("stacked ({} inner folds)", self.inner_folds.min(groups))
+        // Out-of-fold scores need at least two report groups.
+        let stacked = self.context == Context::Stacked && groups >= 2;
+        let fold_of: Vec<usize> = if stacked {
+            let folds = assign_folds(corpus, self.inner_folds.min(groups), 0)?;
+            corpus.examples().iter().map(|e| folds[&e.group]).collect()
+        } else {
+            Vec::new()
+        };
+        let n_folds = fold_of.iter().max().map_or(0, |m| m + 1);
+
+        // The shipped first pass and the inner models behind the out-of-fold scores are
+        // independent fits: run them side by side. Each result lands in its job's slot, so
+        // the model is the same whatever the number of threads. The inner models share the
+        // whole corpus's segmentation (which knows no labels) and choose their own
+        // vocabulary from their own rows.
+        let jobs: Vec<Option<usize>> = std::iter::once(None).chain((0..n_folds).map(Some)).collect();
+        let mut results = parallel_map(&jobs, |job| {
+            let (train, held_out): (Vec<usize>, Vec<usize>) = match *job {
+                None => ((0..corpus.len()).collect(), Vec::new()),
+                Some(fold) => (0..corpus.len()).partition(|&i| fold_of[i] != fold),
+            };
+            let sub = corpus.select(&train);
+            let sub_labels = labels_of(&sub)?;
+            let first = self.fit_words(&analysed, &train, &sub, &sub_labels)?;
+            Ok(match job {
+                None => FirstPass::Whole(first),
+                Some(_) => FirstPass::Held(first.scores(&analysed, &held_out, &sub_labels, &labels)),
+            })
+        })
+        .into_iter();
+        let mut tagger = match results.next() {
+            Some(Ok(FirstPass::Whole(first))) => FittedTagger {
+                labels: labels.clone(),
+                analyzer,
+                dict,
+                vocab: first.vocab,
+                weights: first.weights,
+                bias: first.bias,
+                context: None,
+                metadata: BTreeMap::new(),
+            },
+            Some(Err(e)) => return Err(e),
+            _ => return Err(Error::Fit("the first-pass fit did not finish".into())),
+        };
+        let context = if stacked {
+            progress(Stage::Context);
+            let mut first = vec![vec![0.0f32; labels.len()]; corpus.len()];
+            for result in results {
+                if let FirstPass::Held(scores) = result? {
+                    for (i, p) in scores {
+                        first[i] = p;
+                    }
+                }
             }
-            // Out-of-fold scores need at least two report groups.
-            Context::Stacked => "off (the corpus has a single report group)".to_owned(),
-            Context::Off => "off".to_owned(),
+            tagger.context = Some(self.fit_context(corpus, &labels, &first, &fold_of)?);
+            format!("stacked ({} inner folds)", n_folds)
+        } else if self.context == Context::Stacked {
+            "off (the corpus has a single report group)".to_owned()
+        } else {
+            "off".to_owned()
         };
 
         let mut meta = |k: &str, v: String| tagger.metadata.insert(k.to_owned(), v);
@@ -338,119 +410,124 @@ impl TaggerParams {
         meta("context", context);
         if tagger.context.is_some() {
             meta("context_alpha", self.context_alpha.to_string());
+            meta("context_rounds", self.context_rounds.to_string());
         }
         Ok(tagger)
     }
 
-    /// The per-paragraph model: TF-IDF and logistic regression, no context.
-    fn fit_words(
-        &self,
-        full: &Jieba,
-        corpus: &Corpus,
-        labels: &[Label],
-        progress: &mut impl FnMut(Stage),
-    ) -> Result<FittedTagger> {
-        let counts = corpus.label_counts();
-        let texts: Vec<&str> = corpus.examples().iter().map(|e| e.text.as_str()).collect();
-        let dict = segmentation_dictionary(full, &texts);
-        let analyzer = Analyzer { jieba: reduced_jieba(&dict), ngrams: self.ngrams };
-
-        progress(Stage::Vocabulary);
-        let (vocab, docs) = self.vocabulary(&analyzer, &texts);
-
-        progress(Stage::Vectorising);
+    /// A per-paragraph model (TF-IDF and logistic regression, no context) on the rows
+    /// `rows` of the analysed corpus, which make up `corpus` and carry the labels `labels`.
+    fn fit_words(&self, analysed: &Analysed, rows: &[usize], corpus: &Corpus, labels: &[Label]) -> Result<FirstModel> {
+        let (vocab, docs) = self.vocabulary(analysed, rows);
         let y = class_indices(corpus, labels);
-        let mut x = Array2::<f32>::zeros((docs.len(), vocab.len()));
-        for (row, doc) in docs.iter().enumerate() {
-            for &(id, value) in doc {
-                x[(row, id as usize)] = value;
-            }
-        }
-
-        progress(Stage::Fitting);
-        let (weights, bias) = self.fit_balanced(x, &y, labels, &counts, self.alpha)?;
-        Ok(FittedTagger {
-            labels: labels.to_vec(),
-            analyzer,
-            dict,
-            vocab,
-            weights,
-            bias,
-            context: None,
-            metadata: BTreeMap::new(),
-        })
+        let (weights, bias) = self.fit_balanced(&docs, &y, labels, &corpus.label_counts(), vocab.len())?;
+        Ok(FirstModel { vocab, remap: Vec::new(), weights, bias }.with_remap(analysed))
     }
 
-    /// The context pass, fitted on first-pass scores that each come from a model that did not
-    /// see the paragraph's report.
-    fn fit_context(&self, full: &Jieba, corpus: &Corpus, labels: &[Label]) -> Result<ContextModel> {
+    /// The context pass, fitted on `first`: first-pass scores that each come from a model that
+    /// did not see the paragraph's report. `fold_of` gives each row's inner fold.
+    fn fit_context(
+        &self,
+        corpus: &Corpus,
+        labels: &[Label],
+        first: &[Vec<f32>],
+        fold_of: &[usize],
+    ) -> Result<ContextModel> {
         let k = labels.len();
-        let folds = assign_folds(corpus, self.inner_folds.min(corpus.group_count()), 0)?;
-        let fold_of: Vec<usize> = corpus.examples().iter().map(|e| folds[&e.group]).collect();
-        let n_folds = fold_of.iter().max().map_or(0, |m| m + 1);
-        let mut first = vec![vec![0.0f32; k]; corpus.len()];
-        for fold in 0..n_folds {
-            let (held_out, train): (Vec<usize>, Vec<usize>) = (0..corpus.len()).partition(|&i| fold_of[i] == fold);
-            let sub = corpus.select(&train);
-            let sub_labels = labels_of(&sub)?;
-            let inner = self.fit_words(full, &sub, &sub_labels, &mut |_| {})?;
-            let texts: Vec<&str> = held_out.iter().map(|&i| corpus.examples()[i].text.as_str()).collect();
-            for (&i, p) in held_out.iter().zip(inner.first_pass(&texts)) {
-                // A fold can lack a label: its score is 0.
-                for (label, v) in sub_labels.iter().zip(p) {
-                    if let Some(col) = labels.iter().position(|l| l == label) {
-                        first[i][col] = v;
-                    }
-                }
-            }
-        }
-
+        let classes = class_indices(corpus, labels);
         // Drafts are prefixes of reports: a page typed so far can stop anywhere, so the pass
         // also learns from each document cut after a third and after two thirds of it.
         // Without that, a heading the writer has just typed reads like the junk that ends
         // many pages.
-        let d = context::feature_count(k);
-        let mut values: Vec<f32> = Vec::new();
-        let mut y: Vec<usize> = Vec::new();
-        let classes = class_indices(corpus, labels);
+        let mut units: Vec<Vec<usize>> = Vec::new();
         for rows in documents(corpus) {
             let n = rows.len();
             let mut cuts = vec![n, n.div_ceil(3), (2 * n).div_ceil(3)];
             cuts.sort_unstable();
             cuts.dedup();
-            for cut in cuts {
-                let part = &rows[..cut];
-                let texts: Vec<&str> = part.iter().map(|&i| corpus.examples()[i].text.as_str()).collect();
-                let scores: Vec<Vec<f32>> = part.iter().map(|&i| first[i].clone()).collect();
-                values.extend(context::features(&texts, &scores, labels));
-                y.extend(part.iter().map(|&i| classes[i]));
+            units.extend(cuts.into_iter().map(|cut| rows[..cut].to_vec()));
+        }
+        let texts_of =
+            |unit: &[usize]| -> Vec<&str> { unit.iter().map(|&i| corpus.examples()[i].text.as_str()).collect() };
+        // Scores each unit's rows start from.
+        let mut scores: Vec<Vec<Vec<f32>>> =
+            units.iter().map(|u| u.iter().map(|&i| first[i].clone()).collect()).collect();
+        let rounds = self.context_rounds;
+        let mut models: Vec<Round> = Vec::new();
+        let d = context::feature_count(k);
+        let n_folds = fold_of.iter().max().map_or(0, |m| m + 1);
+        for round in 0..rounds {
+            // Each unit's rows as sparse vectors: most layout features are one-hot.
+            let xs: Vec<Vec<Vec<(u32, f32)>>> = units
+                .iter()
+                .zip(&scores)
+                .map(|(u, s)| {
+                    context::features(&texts_of(u), s, labels)
+                        .chunks_exact(d)
+                        .map(|row| (0u32..).zip(row.iter().copied()).filter(|&(_, v)| v != 0.0).collect())
+                        .collect()
+                })
+                .collect();
+            let fit_on = |keep: &dyn Fn(usize) -> bool| -> Result<Round> {
+                let kept: Vec<usize> = (0..units.len()).filter(|&ui| keep(ui)).collect();
+                let x = SparseRows::from_rows(kept.iter().flat_map(|&ui| xs[ui].iter().map(Vec::as_slice)));
+                let y: Vec<usize> = kept.iter().flat_map(|&ui| units[ui].iter().map(|&i| classes[i])).collect();
+                // The first-pass scores it reads are balanced already; balancing again would
+                // count the priors twice.
+                let (weights, bias) = self.fit_sparse(&x, &y, d, k, self.context_alpha)?;
+                Ok(Round { weights, bias })
+            };
+            // The round on every unit and, unless it is the last, the models behind the
+            // out-of-fold scores the next round learns from, side by side.
+            let jobs: Vec<Option<usize>> = if round + 1 < rounds {
+                std::iter::once(None).chain((0..n_folds).map(Some)).collect()
+            } else {
+                vec![None]
+            };
+            let fitted = parallel_map(&jobs, |job| match *job {
+                None => fit_on(&|_| true),
+                Some(fold) => fit_on(&|ui| fold_of[units[ui][0]] != fold),
+            });
+            let mut fitted = fitted.into_iter();
+            models.push(fitted.next().unwrap_or_else(|| Err(Error::Fit("a context fit did not finish".into())))?);
+            let mut next_scores = Vec::with_capacity(units.len());
+            let held: Vec<Round> = fitted.collect::<Result<_>>()?;
+            if !held.is_empty() {
+                for (u, x) in units.iter().zip(&xs) {
+                    let model = &held[fold_of[u[0]]];
+                    let dense: Vec<f32> = x
+                        .iter()
+                        .flat_map(|row| {
+                            let mut v = vec![0.0f32; d];
+                            for &(j, value) in row {
+                                v[j as usize] = value;
+                            }
+                            v
+                        })
+                        .collect();
+                    next_scores.push(model.predict(&dense, k));
+                }
+                scores = next_scores;
             }
         }
-        let x = Array2::from_shape_vec((y.len(), d), values).map_err(|e| Error::Fit(e.to_string()))?;
-        // The first-pass scores it reads are balanced already; balancing again would count
-        // the priors twice.
-        let (weights, bias) = self.fit_logistic(x, Array1::from(y), k, self.context_alpha)?;
-        Ok(ContextModel { weights, bias })
+        Ok(ContextModel { rounds: models })
     }
 
-    /// Fit with the configured class balance: rows repeated for oversampling, biases moved by
-    /// the log priors for logit adjustment.
+    /// Fit the first pass with the configured class balance: rows repeated for
+    /// oversampling, biases moved by the log priors for logit adjustment.
     fn fit_balanced(
         &self,
-        x: Array2<f32>,
+        docs: &[Vec<(u32, f32)>],
         y: &[usize],
         labels: &[Label],
         counts: &BTreeMap<Label, usize>,
-        alpha: f64,
+        n_features: usize,
     ) -> Result<(Vec<f32>, Vec<f32>)> {
         let repeats = self.repeats(labels, counts);
-        let (x, y) = if repeats.iter().all(|&r| r == 1) {
-            (x, y.to_vec())
-        } else {
-            let rows: Vec<usize> = (0..y.len()).flat_map(|i| std::iter::repeat_n(i, repeats[y[i]])).collect();
-            (x.select(ndarray::Axis(0), &rows), rows.iter().map(|&i| y[i]).collect())
-        };
-        let (weights, mut bias) = self.fit_logistic(x, Array1::from(y), labels.len(), alpha)?;
+        let rows: Vec<usize> = (0..y.len()).flat_map(|i| std::iter::repeat_n(i, repeats[y[i]])).collect();
+        let x = SparseRows::from_rows(rows.iter().map(|&i| docs[i].as_slice()));
+        let y: Vec<usize> = rows.iter().map(|&i| y[i]).collect();
+        let (weights, mut bias) = self.fit_sparse(&x, &y, n_features, labels.len(), self.alpha)?;
         if self.class_balance == ClassBalance::LogitAdjust {
             let n = counts.values().sum::<usize>() as f64;
             for (b, label) in bias.iter_mut().zip(labels) {
@@ -460,59 +537,32 @@ impl TaggerParams {
         Ok((weights, bias))
     }
 
-    /// Count terms, keep the vocabulary, and return each paragraph's TF-IDF vector.
-    fn vocabulary(&self, analyzer: &Analyzer, texts: &[&str]) -> (Vocabulary, Vec<Vec<(u32, f32)>>) {
-        // Intern every term once; paragraphs keep ids, so nothing is tokenised twice.
-        let mut interned: FxHashMap<(TermKind, Box<str>), u32> = FxHashMap::default();
-        let mut scratch = Scratch::default();
-        let mut doc_terms: Vec<Vec<u32>> = Vec::with_capacity(texts.len());
-        for text in texts {
-            let mut ids = Vec::new();
-            analyzer.for_each_term(text, &mut scratch, |kind, term| {
-                let next = interned.len() as u32;
-                let id = match interned.get(&(kind, Box::from(term))) {
-                    Some(&id) => id,
-                    None => *interned.entry((kind, term.into())).or_insert(next),
-                };
-                ids.push(id);
-            });
-            ids.sort_unstable();
-            doc_terms.push(ids);
-        }
-        let mut df = vec![0usize; interned.len()];
-        for ids in &doc_terms {
-            for chunk in ids.chunk_by(|a, b| a == b) {
+    /// Choose the vocabulary from the rows `rows` of the analysed corpus, and return each
+    /// row's TF-IDF vector.
+    fn vocabulary(&self, analysed: &Analysed, rows: &[usize]) -> (Vocabulary, Vec<Vec<(u32, f32)>>) {
+        let mut df = vec![0usize; analysed.terms.len()];
+        for &row in rows {
+            for chunk in analysed.docs[row].chunk_by(|a, b| a == b) {
                 df[chunk[0] as usize] += 1;
             }
         }
         let mut candidates: Vec<(&(TermKind, Box<str>), u32)> =
-            interned.iter().filter(|(_, &id)| df[id as usize] >= self.min_df).map(|(k, &id)| (k, id)).collect();
-        // Most frequent first; ties by kind and term, so the choice never depends on hashing.
+            analysed.terms.iter().zip(0u32..).filter(|&(_, id)| df[id as usize] >= self.min_df).collect();
+        // Most frequent first; ties by kind and term, so the choice never depends on the
+        // order terms were first seen in.
         candidates.sort_by(|a, b| df[b.1 as usize].cmp(&df[a.1 as usize]).then_with(|| a.0.cmp(b.0)));
         candidates.truncate(self.max_features);
         candidates.sort_by(|a, b| a.0.cmp(b.0));
 
-        let mut remap = vec![u32::MAX; interned.len()];
+        let mut remap = vec![u32::MAX; analysed.terms.len()];
         let mut terms = Vec::with_capacity(candidates.len());
         let mut idfs = Vec::with_capacity(candidates.len());
         for (new_id, (term, old_id)) in candidates.into_iter().enumerate() {
             remap[old_id as usize] = new_id as u32;
             terms.push(term.clone());
-            idfs.push(idf(texts.len(), df[old_id as usize]));
+            idfs.push(idf(rows.len(), df[old_id as usize]));
         }
-
-        let docs = doc_terms
-            .iter()
-            .map(|ids| {
-                let mut counts: Vec<(u32, usize)> = ids
-                    .chunk_by(|a, b| a == b)
-                    .map(|run| (remap[run[0] as usize], run.len()))
-                    .filter(|&(id, _)| id != u32::MAX)
-                    .collect();
-                counts.sort_unstable_by_key(|p| p.0);
-                tfidf(counts, &idfs)
-            })
-            .collect();
+        let docs = rows.iter().map(|&row| vector(&analysed.docs[row], &remap, &idfs)).collect();
         (Vocabulary::new(terms, idfs), docs)
     }
 
@@ -529,48 +579,200 @@ impl TaggerParams {
             .collect()
     }
 
-    /// Fit, retrying with stronger regularisation when the optimiser fails. Returns weights
-    /// (`terms × classes`, row-major) and biases.
-    fn fit_logistic(
+    /// Fit multinomial logistic regression; returns weights (`features × classes`,
+    /// row-major) and biases.
+    fn fit_sparse(
         &self,
-        x: Array2<f32>,
-        y: Array1<usize>,
+        x: &SparseRows,
+        y: &[usize],
+        n_features: usize,
         n_classes: usize,
         alpha: f64,
     ) -> Result<(Vec<f32>, Vec<f32>)> {
-        let dataset = DatasetBase::new(x, y);
-        let mut alpha = alpha;
-        let mut last_error = String::new();
-        for _attempt in 0..3 {
-            let params =
-                MultiLogisticRegression::<f32>::default().alpha(alpha as f32).max_iterations(self.max_iterations);
-            match catch_unwind(AssertUnwindSafe(|| params.fit(&dataset))) {
-                Ok(Ok(fitted)) => {
-                    // linfa orders classes by value, and ours are 0..n, so columns line up.
-                    let classes: &[usize] = fitted.classes();
-                    if classes.len() != n_classes || classes.iter().enumerate().any(|(i, &c)| i != c) {
-                        return Err(Error::Fit(format!(
-                            "expected {n_classes} classes, the optimiser saw {}",
-                            classes.len()
-                        )));
-                    }
-                    let weights = fitted.params().iter().copied().collect();
-                    let bias = fitted.intercept().to_vec();
-                    return Ok((weights, bias));
-                }
-                Ok(Err(e)) => last_error = e.to_string(),
-                Err(panic) => {
-                    last_error = panic
-                        .downcast_ref::<&str>()
-                        .map(|s| (*s).to_owned())
-                        .or_else(|| panic.downcast_ref::<String>().cloned())
-                        .unwrap_or_else(|| "the optimiser panicked".into());
-                }
-            }
-            alpha *= 10.0;
-        }
-        Err(Error::Fit(format!("{last_error} (after 3 tries, up to alpha {})", alpha / 10.0)))
+        retry_with_more_alpha(alpha, |alpha| {
+            let problem = Problem { x, y, n_features, n_classes, alpha, max_iterations: self.max_iterations };
+            sparse::fit(&problem).map(|f| (f.weights, f.bias)).map_err(|e| e.to_string())
+        })
     }
+}
+
+/// Run a fit, retrying with ten times the regularisation when the optimiser fails or panics
+/// (see the module docs); after the last try the error is returned.
+fn retry_with_more_alpha<T>(alpha: f64, mut fit: impl FnMut(f64) -> std::result::Result<T, String>) -> Result<T> {
+    const TRIES: usize = 3;
+    let mut alpha = alpha;
+    let mut last_error = String::new();
+    for _ in 0..TRIES {
+        match catch_unwind(AssertUnwindSafe(|| fit(alpha))) {
+            Ok(Ok(fitted)) => return Ok(fitted),
+            Ok(Err(e)) => last_error = e,
+            Err(panic) => {
+                last_error = panic
+                    .downcast_ref::<&str>()
+                    .map(|s| (*s).to_owned())
+                    .or_else(|| panic.downcast_ref::<String>().cloned())
+                    .unwrap_or_else(|| "the optimiser panicked".into());
+            }
+        }
+        alpha *= 10.0;
+    }
+    Err(Error::Fit(format!("{last_error} (after {TRIES} tries, up to alpha {})", alpha / 10.0)))
+}
+
+/// Every paragraph of a corpus cut into terms once, for all the fits of a training run.
+struct Analysed {
+    /// Every distinct term, by id.
+    terms: Vec<(TermKind, Box<str>)>,
+    /// The term ids of each paragraph, sorted, with repeats.
+    docs: Vec<Vec<u32>>,
+}
+
+impl Analysed {
+    /// Analyse `texts` in chunks on all cores, then merge the chunks' term tables in order.
+    fn new(analyzer: &Analyzer, texts: &[&str]) -> Analysed {
+        const CHUNK: usize = 2048;
+        let chunks: Vec<&[&str]> = texts.chunks(CHUNK).collect();
+        let parts = parallel_map(&chunks, |chunk| {
+            let mut local = Analysed { terms: Vec::new(), docs: Vec::with_capacity(chunk.len()) };
+            let mut index = TermIndex::default();
+            let mut scratch = Scratch::default();
+            for text in *chunk {
+                let mut ids = Vec::new();
+                analyzer.for_each_term(text, &mut scratch, |kind, term| {
+                    ids.push(index.intern(&mut local.terms, kind, term));
+                });
+                local.docs.push(ids);
+            }
+            Ok(local)
+        });
+        let mut out = Analysed { terms: Vec::new(), docs: Vec::with_capacity(texts.len()) };
+        let mut index = TermIndex::default();
+        for part in parts.into_iter().flatten() {
+            let global: Vec<u32> =
+                part.terms.iter().map(|(kind, term)| index.intern(&mut out.terms, *kind, term)).collect();
+            out.docs.extend(part.docs.into_iter().map(|ids| {
+                let mut ids: Vec<u32> = ids.into_iter().map(|id| global[id as usize]).collect();
+                ids.sort_unstable();
+                ids
+            }));
+        }
+        out
+    }
+}
+
+/// Term ids by kind and text; looks a term up without allocating.
+#[derive(Default)]
+struct TermIndex {
+    words: FxHashMap<Box<str>, u32>,
+    chars: FxHashMap<Box<str>, u32>,
+}
+
+impl TermIndex {
+    fn intern(&mut self, terms: &mut Vec<(TermKind, Box<str>)>, kind: TermKind, term: &str) -> u32 {
+        let map = match kind {
+            TermKind::Word => &mut self.words,
+            TermKind::Char => &mut self.chars,
+        };
+        if let Some(&id) = map.get(term) {
+            return id;
+        }
+        let id = terms.len() as u32;
+        terms.push((kind, term.into()));
+        map.insert(term.into(), id);
+        id
+    }
+}
+
+/// The TF-IDF vector of a paragraph from its sorted term ids, `remap` taking them to
+/// vocabulary ids (`u32::MAX`: not in the vocabulary).
+fn vector(ids: &[u32], remap: &[u32], idfs: &[f32]) -> Vec<(u32, f32)> {
+    let mut counts: Vec<(u32, usize)> = ids
+        .chunk_by(|a, b| a == b)
+        .map(|run| (remap[run[0] as usize], run.len()))
+        .filter(|&(id, _)| id != u32::MAX)
+        .collect();
+    counts.sort_unstable_by_key(|p| p.0);
+    tfidf(counts, idfs)
+}
+
+/// A fitted per-paragraph model before it becomes a [`FittedTagger`].
+struct FirstModel {
+    vocab: Vocabulary,
+    /// Analysed term id → vocabulary id (`u32::MAX` if not in it).
+    remap: Vec<u32>,
+    weights: Vec<f32>,
+    bias: Vec<f32>,
+}
+
+impl FirstModel {
+    fn with_remap(mut self, analysed: &Analysed) -> FirstModel {
+        self.remap =
+            analysed.terms.iter().map(|(kind, term)| self.vocab.get(*kind, term).unwrap_or(u32::MAX)).collect();
+        self
+    }
+
+    /// Probabilities for the rows `rows` of the analysed corpus, in the columns of `all`
+    /// (a label the model never saw scores 0) — what [`FittedTagger::first_pass`] gives for
+    /// the same text.
+    fn scores(&self, analysed: &Analysed, rows: &[usize], own: &[Label], all: &[Label]) -> Vec<(usize, Vec<f32>)> {
+        let k = own.len();
+        rows.iter()
+            .map(|&row| {
+                let mut logits = self.bias.clone();
+                for (id, value) in vector(&analysed.docs[row], &self.remap, &self.vocab.idf) {
+                    let w = &self.weights[id as usize * k..(id as usize + 1) * k];
+                    for (logit, w) in logits.iter_mut().zip(w) {
+                        *logit += value * w;
+                    }
+                }
+                context::softmax(&mut logits);
+                let mut scores = vec![0.0f32; all.len()];
+                for (label, p) in own.iter().zip(logits) {
+                    if let Some(col) = all.iter().position(|l| l == label) {
+                        scores[col] = p;
+                    }
+                }
+                (row, scores)
+            })
+            .collect()
+    }
+}
+
+/// What one of the parallel first-pass fits gives.
+enum FirstPass {
+    /// The model on the whole corpus.
+    Whole(FirstModel),
+    /// Out-of-fold scores for the rows of one inner fold.
+    Held(Vec<(usize, Vec<f32>)>),
+}
+
+/// `f` of every item, in item order, computed on up to as many threads as the machine has
+/// cores. A panic in `f` becomes an error.
+fn parallel_map<T: Sync, R: Send>(items: &[T], f: impl Fn(&T) -> Result<R> + Sync) -> Vec<Result<R>> {
+    let threads = std::thread::available_parallelism().map_or(1, usize::from).min(items.len()).max(1);
+    let next = std::sync::atomic::AtomicUsize::new(0);
+    let mut slots: Vec<Option<Result<R>>> = (0..items.len()).map(|_| None).collect();
+    std::thread::scope(|scope| {
+        let workers: Vec<_> = (0..threads)
+            .map(|_| {
+                scope.spawn(|| {
+                    let mut done = Vec::new();
+                    loop {
+                        let i = next.fetch_add(1, std::sync::atomic::Ordering::Relaxed);
+                        let Some(item) = items.get(i) else { break done };
+                        done.push((i, f(item)));
+                    }
+                })
+            })
+            .collect();
+        for worker in workers {
+            // A panicking worker leaves its slots empty; they become errors below.
+            for (i, result) in worker.join().unwrap_or_default() {
+                slots[i] = Some(result);
+            }
+        }
+    });
+    slots.into_iter().map(|slot| slot.unwrap_or_else(|| Err(Error::Fit("a training thread panicked".into())))).collect()
 }
 
 /// The labels of `corpus`, in [`Label::ALL`] order; an error unless there are two or more.
@@ -609,18 +811,28 @@ fn idf(n_docs: usize, df: usize) -> f32 {
 
 /// The dictionary entries of every word jieba's full dictionary finds in `texts`.
 fn segmentation_dictionary(full: &Jieba, texts: &[&str]) -> Vec<DictEntry> {
-    let mut words: BTreeMap<String, ()> = BTreeMap::new();
-    let mut norm = String::new();
-    for text in texts {
-        normalise_into(text, &mut norm);
-        for token in full.cut(&norm[1..norm.len() - 1], false) {
-            if full.has_word(token.word) && !words.contains_key(token.word) {
-                words.insert(token.word.to_owned(), ());
+    let chunks: Vec<&[&str]> = texts.chunks(2048).collect();
+    let mut words: std::collections::BTreeSet<String> = std::collections::BTreeSet::new();
+    for part in parallel_map(&chunks, |chunk| {
+        let mut found: FxHashMap<String, ()> = FxHashMap::default();
+        let mut norm = String::new();
+        for text in *chunk {
+            normalise_into(text, &mut norm);
+            for token in full.cut(&norm[1..norm.len() - 1], false) {
+                if full.has_word(token.word) && !found.contains_key(token.word) {
+                    found.insert(token.word.to_owned(), ());
+                }
             }
         }
+        Ok(found)
+    })
+    .into_iter()
+    .flatten()
+    {
+        words.extend(part.into_keys());
     }
     let entries: Vec<DictEntry> = words
-        .into_keys()
+        .into_iter()
         .map(|word| {
             // jieba-rs has no frequency getter; for a word the dictionary keeps whole, the
             // frequency it suggests is the word's own, give or take one.
