@@ -218,7 +218,7 @@ function onWorkerMessage(msg) {
         waiting?.reject(new Error(msg.message));
         if (latest) showTagError(msg.message);
       }
-      if (latest && state.timer === undefined) ui.results.dataset.busy = 'false';
+      if (latest) settleBusy();
       break;
     }
     case 'model': {
@@ -292,13 +292,78 @@ async function currentParagraphs() {
 
 // ---------------------------------------------------------------- rendering
 
+/**
+ * Big results are drawn in slices so the page keeps answering: the first FIRST_PARAGRAPHS
+ * paragraphs (and FIRST_RUNS outline entries) at once, the rest in tasks of about SLICE_MS
+ * each. New results (or an error) cancel the slices of older ones, so a list never mixes two
+ * texts. The outline's counts, the completeness check and the stats always cover every
+ * paragraph, drawn or not.
+ */
+const FIRST_PARAGRAPHS = 300;
+const FIRST_RUNS = 100;
+const SLICE_MS = 40;
+
+const paint = {
+  /** Bumped by every renderResults: a slice of an older one does nothing. */
+  gen: 0,
+  /** @type {ReturnType<typeof setTimeout> | undefined} */
+  timer: undefined,
+  /** @type {{ list: HTMLElement, items: any[], build: (x: any) => HTMLElement, done: number }[]} */
+  jobs: [],
+  /** @type {(() => void) | null} runs once everything is drawn */
+  onDone: null,
+};
+
+/** Whether results are still being drawn. */
+const painting = () => paint.jobs.length > 0;
+
+function cancelPaint() {
+  paint.gen++;
+  clearTimeout(paint.timer);
+  paint.timer = undefined;
+  paint.jobs = [];
+  paint.onDone = null;
+}
+
+/** Appends up to `max` more items of `job` (or until `deadline`, checked every few items). */
+function paintSome(job, max, deadline = Infinity) {
+  const fragment = document.createDocumentFragment();
+  const stop = Math.min(job.items.length, job.done + max);
+  let i = job.done;
+  while (i < stop) {
+    fragment.append(job.build(job.items[i]));
+    i++;
+    if ((i & 15) === 0 && performance.now() > deadline) break;
+  }
+  job.done = i;
+  job.list.append(fragment);
+}
+
+function paintSlice(gen) {
+  if (gen !== paint.gen) return;
+  paint.timer = undefined;
+  const deadline = performance.now() + SLICE_MS;
+  for (const job of paint.jobs) {
+    if (job.done < job.items.length) paintSome(job, Infinity, deadline);
+    if (performance.now() > deadline) break;
+  }
+  paint.jobs = paint.jobs.filter((job) => job.done < job.items.length);
+  if (paint.jobs.length) {
+    paint.timer = setTimeout(() => paintSlice(gen), 0);
+    return;
+  }
+  const done = paint.onDone;
+  paint.onDone = null;
+  done?.();
+}
+
 function renderResults(text, paragraphs, ms) {
+  cancelPaint();
+  const gen = paint.gen;
   state.rendered = { text, paragraphs };
   resetExplain();
   const hadFocus = ui.results.contains(document.activeElement);
-  const items = paragraphs.map(renderParagraph);
-  ui.results.replaceChildren(...items);
-  rovingFocus(items, hadFocus);
+  ui.results.replaceChildren();
   ui.results.dataset.count = String(paragraphs.length);
   ui.resultsEmpty.hidden = paragraphs.length > 0;
   $('results-hint').hidden = !paragraphs.length;
@@ -306,17 +371,68 @@ function renderResults(text, paragraphs, ms) {
     ui.resultsEmpty.dataset.kind = 'info';
     ui.resultsEmpty.textContent = '在左侧输入文字后,这里会逐段显示类型和置信度。置信度低于 50% 的段落以虚线框和 “?” 标出。';
   }
-  renderOutline(paragraphs);
+  // The tab stop (and the focus, if a paragraph had it) goes back to the paragraph that had it,
+  // once that one is drawn; until then the first paragraph holds the tab stop.
+  const focusLine = explain.focusLine;
+  const hasFocusLine = paragraphs.some((p) => p.line === focusLine);
+  /** @type {HTMLElement | null} */
+  let tabStop = null;
+  const paragraphJob = {
+    list: ui.results,
+    items: paragraphs,
+    done: 0,
+    build: (p) => {
+      const item = renderParagraph(p);
+      const target = hasFocusLine ? p.line === focusLine : p === paragraphs[0];
+      if (target || p === paragraphs[0]) {
+        if (tabStop) tabStop.tabIndex = -1;
+        tabStop = item;
+        item.tabIndex = 0;
+      }
+      // Focus it once it is in the document, unless the user has moved on meanwhile.
+      if (target && hadFocus) {
+        queueMicrotask(() => {
+          if (gen !== paint.gen || !item.isConnected) return;
+          const active = document.activeElement;
+          if (!active || active === document.body || paraOf(active)) item.focus({ preventScroll: true });
+        });
+      }
+      return item;
+    },
+  };
+  const runs = sections(paragraphs);
+  const outlineJob = { list: ui.outline, items: runs, done: 0, build: outlineItem };
+  ui.outline.replaceChildren();
+  ui.outlineEmpty.hidden = runs.length > 0;
+  paintSome(paragraphJob, FIRST_PARAGRAPHS);
+  paintSome(outlineJob, FIRST_RUNS);
   renderCompleteness(paragraphs);
   const chars = [...text.replace(/\s/g, '')].length;
-  ui.stats.textContent = paragraphs.length
-    ? `${paragraphs.length} 段 · ${chars.toLocaleString('zh-CN')} 字${ms === undefined ? '' : ` · 标注用时 ${ms < 10 ? ms.toFixed(1) : Math.round(ms)} ms`}`
+  const stats = paragraphs.length
+    ? `${paragraphs.length.toLocaleString('zh-CN')} 段 · ${chars.toLocaleString('zh-CN')} 字${ms === undefined ? '' : ` · 标注用时 ${ms < 10 ? ms.toFixed(1) : Math.round(ms)} ms`}`
     : '';
   const hasText = paragraphs.length > 0;
   ui.exportJson.disabled = !hasText;
   ui.exportMd.disabled = !hasText;
   ui.removeBoilerplate.disabled = !hasText;
   ui.copyText.disabled = !text;
+  paint.jobs = [paragraphJob, outlineJob].filter((job) => job.done < job.items.length);
+  if (!paint.jobs.length) {
+    ui.stats.textContent = stats;
+    return;
+  }
+  ui.stats.textContent = `${stats} · 正在显示…`;
+  ui.results.dataset.busy = 'true';
+  paint.onDone = () => {
+    ui.stats.textContent = stats;
+    settleBusy();
+  };
+  paint.timer = setTimeout(() => paintSlice(gen), 0);
+}
+
+/** Results are not busy once the newest text is tagged, nothing is waiting to be, and all is drawn. */
+function settleBusy() {
+  if (state.timer === undefined && !state.pending.has(state.sentSeq) && !painting()) ui.results.dataset.busy = 'false';
 }
 
 function renderParagraph(p) {
@@ -347,24 +463,19 @@ function renderParagraph(p) {
   return item;
 }
 
-function renderOutline(paragraphs) {
-  const runs = sections(paragraphs);
-  ui.outline.replaceChildren(
-    ...runs.map((run) => {
-      const first = run.paragraphs[0];
-      const last = run.paragraphs[run.paragraphs.length - 1];
-      const lines = first.line === last.line ? `第 ${first.line} 行` : `第 ${first.line}–${last.line} 行`;
-      const button = h('button', { class: 'outline-item', attrs: { type: 'button', title: `在原文中选中 ${lines}` } }, [
-        h('span', { class: 'swatch', attrs: { 'aria-hidden': 'true' } }),
-        h('span', { class: 'outline-name', text: nameOf(run.label) }),
-        h('span', { class: 'outline-count', text: `${run.paragraphs.length} 段` }),
-        h('span', { class: 'outline-lines', text: lines }),
-      ]);
-      button.addEventListener('click', () => selectRange(first.start, last.end, first.line));
-      return h('li', { attrs: { 'data-label': run.label, 'data-count': String(run.paragraphs.length) } }, [button]);
-    }),
-  );
-  ui.outlineEmpty.hidden = runs.length > 0;
+/** One outline entry: a run of paragraphs of one type. */
+function outlineItem(run) {
+  const first = run.paragraphs[0];
+  const last = run.paragraphs[run.paragraphs.length - 1];
+  const lines = first.line === last.line ? `第 ${first.line} 行` : `第 ${first.line}–${last.line} 行`;
+  const button = h('button', { class: 'outline-item', attrs: { type: 'button', title: `在原文中选中 ${lines}` } }, [
+    h('span', { class: 'swatch', attrs: { 'aria-hidden': 'true' } }),
+    h('span', { class: 'outline-name', text: nameOf(run.label) }),
+    h('span', { class: 'outline-count', text: `${run.paragraphs.length} 段` }),
+    h('span', { class: 'outline-lines', text: lines }),
+  ]);
+  button.addEventListener('click', () => selectRange(first.start, last.end, first.line));
+  return h('li', { attrs: { 'data-label': run.label, 'data-count': String(run.paragraphs.length) } }, [button]);
 }
 
 function renderCompleteness(paragraphs) {
@@ -502,15 +613,6 @@ function resetExplain() {
   closeExplain();
   explain.cache.clear();
   explain.wanted = null;
-}
-
-/** One paragraph of the list is in the tab order (the last one focused, else the first); it
- * keeps the focus if a paragraph had it. */
-function rovingFocus(items, focus) {
-  const current = items.find((el) => Number(el.dataset.line) === explain.focusLine) ?? items[0];
-  if (!current) return;
-  current.tabIndex = 0;
-  if (focus) current.focus({ preventScroll: true });
 }
 
 function paraOf(target) {
@@ -739,12 +841,16 @@ ui.results.addEventListener('focusout', (e) => {
 ui.results.addEventListener('keydown', (e) => {
   const item = paraOf(e.target);
   if (!item || e.altKey || e.ctrlKey || e.metaKey) return;
-  const items = [...ui.results.querySelectorAll('.para')];
-  const at = items.indexOf(item);
-  const go = { ArrowDown: at + 1, ArrowUp: at - 1, Home: 0, End: items.length - 1 }[e.key];
-  if (go !== undefined) {
+  // Siblings, not a list of all paragraphs: a long result has tens of thousands.
+  const go = {
+    ArrowDown: () => item.nextElementSibling ?? item,
+    ArrowUp: () => item.previousElementSibling ?? item,
+    Home: () => ui.results.firstElementChild,
+    End: () => ui.results.lastElementChild,
+  }[e.key];
+  if (go) {
     e.preventDefault();
-    /** @type {HTMLElement | undefined} */ (items[Math.max(0, Math.min(items.length - 1, go))])?.focus();
+    /** @type {HTMLElement | null} */ (go())?.focus();
   } else if (e.key === 'Enter' || e.key === ' ') {
     e.preventDefault();
     openExplain(item, 'pinned');

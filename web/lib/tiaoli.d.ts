@@ -16,7 +16,10 @@ export function ready(): Promise<void>;
  */
 export function createTagger(modelBytes?: Uint8Array | ArrayBuffer | ArrayBufferView | null): Promise<Tagger>;
 
-/** Tags every paragraph (non-empty line) of `text` with the built-in model. */
+/**
+ * Tags every paragraph (non-empty line) of `text` with the built-in model. Rejects with an
+ * Error if the text is over 8 MiB of UTF-8 (`maxInputBytes()`).
+ */
 export function tag(text: string): Promise<TaggedParagraph[]>;
 
 /**

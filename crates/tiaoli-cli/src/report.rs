@@ -77,8 +77,9 @@ pub fn write_jsonl(out: &mut impl Write, tagger: &FittedTagger, tagged: &[Row<'_
 
 /// Cut `text` to at most `width` terminal columns, marking the cut with `…`.
 fn clip(text: &str, width: usize) -> String {
+    let text = printable(text);
     if text.width() <= width {
-        return text.to_owned();
+        return text;
     }
     let mut out = String::new();
     let mut used = 0;
@@ -92,6 +93,19 @@ fn clip(text: &str, width: usize) -> String {
     }
     out.push('…');
     out
+}
+
+/// `text` safe to print on a terminal: pasted text can hold escape sequences that would
+/// retitle or redraw it, so C0 controls become their Control Pictures (␛ for ESC) and DEL and
+/// C1 controls become U+FFFD.
+fn printable(text: &str) -> String {
+    text.chars()
+        .map(|c| match c {
+            '\0'..='\u{1f}' => char::from_u32(0x2400 + c as u32).unwrap_or('\u{fffd}'),
+            '\u{7f}'..='\u{9f}' => '\u{fffd}',
+            c => c,
+        })
+        .collect()
 }
 
 /// `text` padded with spaces to `width` columns (CJK characters take two).
@@ -286,4 +300,18 @@ pub fn write_inspect(out: &mut impl Write, tagger: &FittedTagger, top: usize) ->
         }
     }
     Ok(())
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn control_characters_never_reach_the_terminal() {
+        let shown = clip("标题\u{1b}]0;pwned\u{7}\u{9b}2J", 80);
+        assert_eq!(shown, "标题␛]0;pwned␇\u{fffd}2J");
+        assert!(!shown.chars().any(char::is_control));
+        // Clipping still counts columns on the printable form.
+        assert_eq!(clip("\u{1b}\u{1b}\u{1b}\u{1b}", 3), "␛␛…");
+    }
 }

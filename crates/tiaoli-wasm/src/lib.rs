@@ -34,7 +34,11 @@ export type Label = "title" | "opening" | "work" | "experience" | "problems" | "
 export interface TaggedParagraph {
   /** 1-based line number in the input. */
   line: number;
-  /** UTF-16 offset of the paragraph's first character: `input.slice(start, end) === text`. */
+  /**
+   * UTF-16 offset of the paragraph's first character: `input.slice(start, end) === text`
+   * (a lone surrogate in the input is read as U+FFFD, so then
+   * `input.slice(start, end).toWellFormed() === text`).
+   */
   start: number;
   /** UTF-16 offset just past the paragraph's last character. */
   end: number;
@@ -184,7 +188,8 @@ impl Tagger {
         Ok(Tagger { model: FittedTagger::from_bytes(bytes)? })
     }
 
-    /// Tag every paragraph (non-empty line) of `text`.
+    /// Tag every paragraph (non-empty line) of `text`. Throws an `Error` if `text` is over
+    /// `maxInputBytes()` (8 MiB of UTF-8).
     pub fn tag(&self, text: &str) -> Result<TaggedParagraphs, JsError> {
         check_size(text)?;
         let labels = self.model.labels();

@@ -34,6 +34,21 @@ use crate::label::Label;
 use crate::paragraph::{paragraphs, Paragraph};
 
 const MAGIC: &[u8; 8] = b"TIAOLI\x1a\n";
+
+/// Inputs shorter than this many paragraphs are tagged on one thread: a report has a few
+/// dozen, and starting threads would cost more than it saves.
+const PARALLEL_FROM: usize = 4096;
+
+/// How many threads the first pass uses for `n` paragraphs: one below [`PARALLEL_FROM`] and
+/// in the browser; otherwise the machine's cores, or `TIAOLI_THREADS` if set (as
+/// `RAYON_NUM_THREADS` works for tokenizers).
+fn first_pass_threads(n: usize) -> usize {
+    if cfg!(target_arch = "wasm32") || n < PARALLEL_FROM {
+        return 1;
+    }
+    let cores = std::thread::available_parallelism().map_or(1, usize::from);
+    std::env::var("TIAOLI_THREADS").ok().and_then(|v| v.parse().ok()).unwrap_or(cores).clamp(1, 64)
+}
 /// The model format version this build writes.
 pub const FORMAT_VERSION: u32 = 3;
 /// The oldest model format version this build reads.
@@ -153,9 +168,38 @@ impl FittedTagger {
     }
 
     /// Per-paragraph probabilities of every paragraph, in the order of [`Self::labels`].
+    /// Paragraphs are independent here, so a long input is split over the machine's cores
+    /// (see [`first_pass_threads`]); the result does not depend on how it was split.
     pub(crate) fn first_pass(&self, paragraphs: &[&str]) -> Vec<Vec<f32>> {
-        let mut scratch = Scratch::default();
-        paragraphs.iter().map(|p| self.first_pass_one(p, &mut scratch)).collect()
+        let threads = first_pass_threads(paragraphs.len());
+        if threads <= 1 {
+            let mut scratch = Scratch::default();
+            return paragraphs.iter().map(|p| self.first_pass_one(p, &mut scratch)).collect();
+        }
+        let chunk = paragraphs.len().div_ceil(threads);
+        std::thread::scope(|scope| {
+            let workers: Vec<_> = paragraphs
+                .chunks(chunk)
+                .map(|part| {
+                    scope.spawn(move || {
+                        let mut scratch = Scratch::default();
+                        part.iter().map(|p| self.first_pass_one(p, &mut scratch)).collect::<Vec<_>>()
+                    })
+                })
+                .collect();
+            let mut out = Vec::with_capacity(paragraphs.len());
+            for (worker, part) in workers.into_iter().zip(paragraphs.chunks(chunk)) {
+                match worker.join() {
+                    Ok(scores) => out.extend(scores),
+                    // Nothing here panics on input; should a thread die anyway, redo its part.
+                    Err(_) => {
+                        let mut scratch = Scratch::default();
+                        out.extend(part.iter().map(|p| self.first_pass_one(p, &mut scratch)));
+                    }
+                }
+            }
+            out
+        })
     }
 
     /// Classify the paragraphs of one document, in order, each in the context of the others.
