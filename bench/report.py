@@ -27,6 +27,14 @@ plt.rcParams.update({"font.size": 9, "axes.spines.top": False, "axes.spines.righ
                      "svg.fonttype": "none", "figure.dpi": 100})
 
 
+def bold_best(cells):
+    """Scores as text, the highest in bold (none when all are equal, e.g. all zero)."""
+    present = [c for c in cells if c is not None]
+    best = max(present, default=None)
+    unique = best is not None and min(present) != best
+    return [f"**{f3(c)}**" if unique and c == best else f3(c) for c in cells]
+
+
 def load(path):
     try:
         return json.loads(Path(path).read_text(encoding="utf-8"))
@@ -358,10 +366,8 @@ def main():
             for label in LABELS:
                 sup = next((cv[s][k]["per_class"].get(label, {}).get("support") for k, _ in good), None)
                 cells = [cv[s][k]["per_class"].get(label, {}).get("f1") for k, _ in good]
-                best = max((c for c in cells if c is not None), default=None)
-                w(f"| {label} | {sup} | " + " | ".join(
-                    (f"**{f3(c)}**" if c is not None and c == best else f3(c)) for c in cells) + " |")
-            w("| **macro-F1** | | " + " | ".join(f"**{f3(cv[s][k]['macro_f1'])}**" for k, _ in good) + " |")
+                w(f"| {label} | {sup} | " + " | ".join(bold_best(cells)) + " |")
+            w("| **macro-F1** | | " + " | ".join(bold_best([cv[s][k]["macro_f1"] for k, _ in good])) + " |")
             w("| accuracy | | " + " | ".join(f3(cv[s][k]["accuracy"]) for k, _ in good) + " |")
             w("| fit+predict, all folds | | " + " | ".join(f"{cv[s][k]['seconds']:.1f} s" for k, _ in good) + " |")
             w("")

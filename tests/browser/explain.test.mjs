@@ -9,24 +9,8 @@
 
 import { after, before, test } from 'node:test';
 import assert from 'node:assert/strict';
-import { spawn } from 'node:child_process';
-import { existsSync } from 'node:fs';
-import path from 'node:path';
-import { fileURLToPath } from 'node:url';
-import { chromium } from 'playwright-core';
+import { checkPrerequisites, enterReport, launchBrowser, NAMES, startServer } from './helpers.mjs';
 
-const ROOT = path.resolve(fileURLToPath(new URL('../..', import.meta.url)));
-const CHROMIUM = process.env.CHROMIUM_PATH || '/usr/bin/chromium';
-const NAMES = {
-  title: '标题',
-  opening: '开头',
-  work: '主要工作',
-  experience: '经验体会',
-  problems: '存在问题',
-  plans: '今后打算',
-  closing: '结尾',
-  boilerplate: '网页杂项',
-};
 
 // A report written for these tests. Line 1 is page junk with HTML-looking text; line 3 is blank.
 const JUNK = '首页 > <b>范文大全</b> > 工作总结';
@@ -52,47 +36,6 @@ let browser;
 
 // ------------------------------------------------------------------ helpers
 
-/** Starts web/serve.py on a free port (the OS picks it) and waits until it answers. */
-async function startServer() {
-  const proc = spawn('python3', [path.join(ROOT, 'web', 'serve.py'), '--port', '0', '--quiet'], {
-    cwd: ROOT,
-    stdio: ['ignore', 'pipe', 'pipe'],
-  });
-  let stderr = '';
-  proc.stderr.setEncoding('utf8').on('data', (d) => (stderr += d));
-  const exited = new Promise((resolve) => proc.on('exit', (code, signal) => resolve({ code, signal })));
-  const url = await new Promise((resolve, reject) => {
-    let out = '';
-    const timer = setTimeout(() => reject(new Error(`serve.py printed no address in 20 s: ${out}${stderr}`)), 20_000);
-    proc.stdout.setEncoding('utf8').on('data', (d) => {
-      out += d;
-      const m = out.match(/Serving (http:\/\/127\.0\.0\.1:\d+\/)/);
-      if (m) {
-        clearTimeout(timer);
-        resolve(m[1]);
-      }
-    });
-    exited.then(({ code }) => reject(new Error(`serve.py exited with ${code}: ${stderr}`)));
-  });
-  for (let i = 0; ; i++) {
-    try {
-      const res = await fetch(url);
-      if (res.ok) break;
-    } catch (err) {
-      if (i > 100) throw err;
-    }
-    await new Promise((r) => setTimeout(r, 100));
-  }
-  return {
-    url,
-    async stop() {
-      if (proc.exitCode === null && proc.signalCode === null) proc.kill('SIGTERM');
-      const result = await Promise.race([exited, new Promise((r) => setTimeout(() => r(null), 10_000))]);
-      if (result === null) proc.kill('SIGKILL');
-    },
-  };
-}
-
 /** A fresh page with the model loaded; closed when the test ends. Collects console errors. */
 async function openApp(t, options = {}) {
   const context = await browser.newContext({ viewport: { width: 1440, height: 1000 }, ...options });
@@ -113,24 +56,6 @@ async function openApp(t, options = {}) {
   const [ready, status] = await page.evaluate(() => [document.body.dataset.ready, document.getElementById('status').textContent]);
   assert.equal(ready, 'true', `the page failed to load the model: ${status}`);
   return { page, errors };
-}
-
-/** Types `text` into the report box and waits until exactly its paragraphs are shown. */
-async function enterReport(page, text) {
-  await page.fill('#report', text);
-  const count = text.split(/\r\n|\n|\r/).filter((l) => l.trim()).length;
-  await page.waitForFunction(
-    ({ count, text }) => {
-      const results = document.getElementById('results');
-      return (
-        document.getElementById('report').value === text &&
-        results.dataset.busy === 'false' &&
-        results.querySelectorAll('.para').length === count
-      );
-    },
-    { count, text },
-    { timeout: 30_000 },
-  );
 }
 
 /** Waits until the popover shows the explanation (not just "正在分析…") of `line`. */
@@ -187,16 +112,9 @@ function expectedChips(words) {
 // ------------------------------------------------------------------ setup
 
 before(async () => {
-  for (const file of ['tiaoli_wasm.js', 'tiaoli_wasm_bg.wasm', 'tiaoli.js']) {
-    if (!existsSync(path.join(ROOT, 'web', 'pkg', file))) throw new Error(`web/pkg/${file} is missing: run \`make wasm\` first`);
-  }
-  if (!existsSync(CHROMIUM)) throw new Error(`${CHROMIUM} not found: apt-get install chromium (or set CHROMIUM_PATH)`);
+  checkPrerequisites(['tiaoli_wasm.js', 'tiaoli_wasm_bg.wasm', 'tiaoli.js']);
   server = await startServer();
-  browser = await chromium.launch({
-    executablePath: CHROMIUM,
-    args: ['--headless', '--no-sandbox', '--disable-gpu', '--no-first-run', '--disable-background-networking', '--disable-component-update', '--disable-sync'],
-    timeout: 120_000,
-  });
+  browser = await launchBrowser();
 });
 
 after(async () => {

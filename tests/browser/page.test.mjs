@@ -10,26 +10,11 @@
 import { after, before, test } from 'node:test';
 import assert from 'node:assert/strict';
 import { spawn } from 'node:child_process';
-import { existsSync } from 'node:fs';
 import { copyFile, mkdtemp, readFile, writeFile } from 'node:fs/promises';
 import os from 'node:os';
 import path from 'node:path';
-import { fileURLToPath } from 'node:url';
-import { chromium } from 'playwright-core';
+import { checkPrerequisites, enterReport, LABELS, launchBrowser, NAMES, ROOT, startServer } from './helpers.mjs';
 
-const ROOT = path.resolve(fileURLToPath(new URL('../..', import.meta.url)));
-const CHROMIUM = process.env.CHROMIUM_PATH || '/usr/bin/chromium';
-const LABELS = ['title', 'opening', 'work', 'experience', 'problems', 'plans', 'closing', 'boilerplate'];
-const NAMES = {
-  title: '标题',
-  opening: '开头',
-  work: '主要工作',
-  experience: '经验体会',
-  problems: '存在问题',
-  plans: '今后打算',
-  closing: '结尾',
-  boilerplate: '网页杂项',
-};
 const REQUIRED = ['opening', 'work', 'problems', 'plans', 'closing'];
 
 // A report written for these tests. Line 3 is blank and line 6 is indented, so line numbers
@@ -93,52 +78,6 @@ async function cliTag(text, extra = []) {
     .map((l) => JSON.parse(l));
 }
 
-/** Starts web/serve.py on a free port (the OS picks it) and waits until it answers. */
-async function startServer() {
-  const proc = spawn('python3', [path.join(ROOT, 'web', 'serve.py'), '--port', '0', '--quiet'], {
-    cwd: ROOT,
-    stdio: ['ignore', 'pipe', 'pipe'],
-  });
-  let stderr = '';
-  proc.stderr.setEncoding('utf8').on('data', (d) => (stderr += d));
-  const exited = new Promise((resolve) => proc.on('exit', (code, signal) => resolve({ code, signal })));
-  const url = await new Promise((resolve, reject) => {
-    let out = '';
-    const timer = setTimeout(() => reject(new Error(`serve.py printed no address in 20 s: ${out}${stderr}`)), 20_000);
-    proc.stdout.setEncoding('utf8').on('data', (d) => {
-      out += d;
-      const m = out.match(/Serving (http:\/\/127\.0\.0\.1:\d+\/)/);
-      if (m) {
-        clearTimeout(timer);
-        resolve(m[1]);
-      }
-    });
-    exited.then(({ code }) => reject(new Error(`serve.py exited with ${code}: ${stderr}`)));
-  });
-  for (let i = 0; ; i++) {
-    try {
-      const res = await fetch(url);
-      if (res.ok) break;
-    } catch (err) {
-      if (i > 100) throw err;
-    }
-    await new Promise((r) => setTimeout(r, 100));
-  }
-  return {
-    url,
-    exited,
-    async stop() {
-      if (proc.exitCode === null && proc.signalCode === null) proc.kill('SIGTERM');
-      const result = await Promise.race([exited, new Promise((r) => setTimeout(() => r(null), 10_000))]);
-      if (result === null) {
-        proc.kill('SIGKILL');
-        throw new Error('serve.py did not exit within 10 s of SIGTERM');
-      }
-      return result;
-    },
-  };
-}
-
 /** A fresh context and page; closed when the test ends. Collects console errors. */
 async function newPage(t, options = {}) {
   const context = await browser.newContext({ viewport: { width: 1440, height: 1000 }, acceptDownloads: true, ...options });
@@ -165,24 +104,6 @@ async function openApp(t, options) {
   await opened.page.goto(server.url);
   await waitReady(opened.page);
   return opened;
-}
-
-/** Types `text` into the report box and waits until exactly its paragraphs are shown. */
-async function enterReport(page, text) {
-  await page.fill('#report', text);
-  const count = text.split(/\r\n|\n|\r/).filter((l) => l.trim()).length;
-  await page.waitForFunction(
-    ({ count, text }) => {
-      const results = document.getElementById('results');
-      return (
-        document.getElementById('report').value === text &&
-        results.dataset.busy === 'false' &&
-        results.querySelectorAll('.para').length === count
-      );
-    },
-    { count, text },
-    { timeout: 30_000 },
-  );
 }
 
 function shownParagraphs(page) {
@@ -218,29 +139,11 @@ function hostOf(url) {
 // ------------------------------------------------------------------ setup
 
 before(async () => {
-  for (const file of ['tiaoli_wasm.js', 'tiaoli_wasm_bg.wasm', 'tiaoli.js', 'tiaoli-tagger.js']) {
-    if (!existsSync(path.join(ROOT, 'web', 'pkg', file))) throw new Error(`web/pkg/${file} is missing: run \`make wasm\` first`);
-  }
-  if (!existsSync(CHROMIUM)) throw new Error(`${CHROMIUM} not found: apt-get install chromium (or set CHROMIUM_PATH)`);
+  checkPrerequisites();
   outDir = await mkdtemp(path.join(os.tmpdir(), 'tiaoli-browser-'));
   console.log(`test output directory: ${outDir}`);
   server = await startServer();
-  // launch() gives the browser a fresh --user-data-dir made with mkdtemp and removes it on close
-  // (Playwright refuses --user-data-dir in args and owns that flag).
-  browser = await chromium.launch({
-    executablePath: CHROMIUM,
-    args: [
-      '--headless',
-      '--no-sandbox',
-      '--disable-gpu',
-      '--no-first-run',
-      '--disable-background-networking',
-      '--disable-component-update',
-      '--disable-sync',
-      '--disable-quic',
-    ],
-    timeout: 120_000,
-  });
+  browser = await launchBrowser();
 });
 
 after(async () => {

@@ -10,51 +10,13 @@
 
 import { after, before, test } from 'node:test';
 import assert from 'node:assert/strict';
-import { spawn } from 'node:child_process';
-import { existsSync } from 'node:fs';
-import path from 'node:path';
-import { fileURLToPath } from 'node:url';
-import { chromium } from 'playwright-core';
+import { checkPrerequisites, launchBrowser, startServer } from './helpers.mjs';
 
-const ROOT = path.resolve(fileURLToPath(new URL('../..', import.meta.url)));
-const CHROMIUM = process.env.CHROMIUM_PATH || '/usr/bin/chromium';
 /** The wasm API's limit (tiaoli_wasm::MAX_INPUT_BYTES), checked against maxInputBytes() below. */
 const MAX_INPUT_BYTES = 8 * 1024 * 1024;
 
 let server;
 let browser;
-
-/** Starts web/serve.py on a free port (the OS picks it) and waits until it answers. */
-async function startServer() {
-  const proc = spawn('python3', [path.join(ROOT, 'web', 'serve.py'), '--port', '0', '--quiet'], {
-    cwd: ROOT,
-    stdio: ['ignore', 'pipe', 'pipe'],
-  });
-  let stderr = '';
-  proc.stderr.setEncoding('utf8').on('data', (d) => (stderr += d));
-  const exited = new Promise((resolve) => proc.on('exit', (code, signal) => resolve({ code, signal })));
-  const url = await new Promise((resolve, reject) => {
-    let out = '';
-    const timer = setTimeout(() => reject(new Error(`serve.py printed no address in 20 s: ${out}${stderr}`)), 20_000);
-    proc.stdout.setEncoding('utf8').on('data', (d) => {
-      out += d;
-      const m = out.match(/Serving (http:\/\/127\.0\.0\.1:\d+\/)/);
-      if (m) {
-        clearTimeout(timer);
-        resolve(m[1]);
-      }
-    });
-    exited.then(({ code }) => reject(new Error(`serve.py exited with ${code}: ${stderr}`)));
-  });
-  return {
-    url,
-    async stop() {
-      if (proc.exitCode === null && proc.signalCode === null) proc.kill('SIGTERM');
-      const result = await Promise.race([exited, new Promise((r) => setTimeout(() => r(null), 10_000))]);
-      if (result === null) proc.kill('SIGKILL');
-    },
-  };
-}
 
 /** The page with the default model loaded; the context closes when the test ends. */
 async function openApp(t) {
@@ -120,16 +82,9 @@ async function waitShown(page, count) {
 }
 
 before(async () => {
-  for (const file of ['tiaoli_wasm.js', 'tiaoli_wasm_bg.wasm']) {
-    if (!existsSync(path.join(ROOT, 'web', 'pkg', file))) throw new Error(`web/pkg/${file} is missing: run \`make wasm\` first`);
-  }
-  if (!existsSync(CHROMIUM)) throw new Error(`${CHROMIUM} not found: apt-get install chromium (or set CHROMIUM_PATH)`);
+  checkPrerequisites(['tiaoli_wasm.js', 'tiaoli_wasm_bg.wasm']);
   server = await startServer();
-  browser = await chromium.launch({
-    executablePath: CHROMIUM,
-    args: ['--headless', '--no-sandbox', '--disable-gpu', '--no-first-run', '--disable-background-networking', '--disable-component-update', '--disable-sync'],
-    timeout: 120_000,
-  });
+  browser = await launchBrowser();
 });
 
 after(async () => {

@@ -220,7 +220,7 @@ impl FittedTagger {
         }
     }
 
-    /// Whether the model has a context pass (format version 2 models trained with one).
+    /// Whether the model has a context pass (models trained with one in format version 3).
     pub fn has_context(&self) -> bool {
         self.context.is_some()
     }
