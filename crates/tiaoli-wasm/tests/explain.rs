@@ -6,15 +6,11 @@
 
 use serde::Deserialize;
 use tiaoli_wasm::{Tagger, MAX_EXPLAIN_TOP, MAX_INPUT_BYTES};
-use wasm_bindgen::{JsCast, JsValue};
+use wasm_bindgen::JsValue;
 use wasm_bindgen_test::wasm_bindgen_test;
 
-#[derive(Debug, Deserialize)]
-struct Paragraph {
-    line: usize,
-    label: String,
-    confidence: f64,
-}
+mod common;
+use common::{message, tag};
 
 #[derive(Debug, Deserialize)]
 #[serde(deny_unknown_fields)]
@@ -33,19 +29,9 @@ struct Feature {
     weight: f64,
 }
 
-fn tag(tagger: &Tagger, text: &str) -> Vec<Paragraph> {
-    let value: JsValue = tagger.tag(text).map_err(JsValue::from).unwrap().into();
-    serde_wasm_bindgen::from_value(value).unwrap()
-}
-
 fn explain(tagger: &Tagger, text: &str, line: u32, top: Option<u32>) -> Option<Explanation> {
     let value = tagger.explain(text, line, top).map_err(JsValue::from).unwrap()?;
     Some(serde_wasm_bindgen::from_value(value.into()).unwrap())
-}
-
-fn message(err: wasm_bindgen::JsError) -> String {
-    let value = JsValue::from(err);
-    value.dyn_into::<js_sys::Error>().unwrap().message().into()
 }
 
 // Written for these tests. Line 2 is blank, line 7 is indented, and line 11 is a problems

@@ -6,31 +6,12 @@
 
 use std::collections::BTreeMap;
 
-use serde::Deserialize;
 use tiaoli_wasm::{label_names, Tagger, MAX_INPUT_BYTES};
-use wasm_bindgen::{JsCast, JsValue};
+use wasm_bindgen::JsValue;
 use wasm_bindgen_test::wasm_bindgen_test;
 
-#[derive(Debug, Deserialize)]
-struct Paragraph {
-    line: usize,
-    start: usize,
-    end: usize,
-    text: String,
-    label: String,
-    confidence: f64,
-    scores: BTreeMap<String, f64>,
-}
-
-fn tag(tagger: &Tagger, text: &str) -> Vec<Paragraph> {
-    let value: JsValue = tagger.tag(text).map_err(JsValue::from).unwrap().into();
-    serde_wasm_bindgen::from_value(value).unwrap()
-}
-
-fn message(err: wasm_bindgen::JsError) -> String {
-    let value = JsValue::from(err);
-    value.dyn_into::<js_sys::Error>().unwrap().message().into()
-}
+mod common;
+use common::{message, tag};
 
 const REPORT: &str = "2024年度综合科工作总结\n\n\
     今年以来,综合科在局党组的领导下,认真履行职责,现将全年工作总结如下:\n\

@@ -12,34 +12,11 @@
 #![cfg(target_arch = "wasm32")]
 #![allow(clippy::unwrap_used, clippy::panic)]
 
-use serde::Deserialize;
 use tiaoli_wasm::{Tagger, MAX_INPUT_BYTES};
-use wasm_bindgen::{JsCast, JsValue};
 use wasm_bindgen_test::wasm_bindgen_test;
 
-#[derive(Debug, Deserialize)]
-struct Paragraph {
-    line: usize,
-    start: usize,
-    end: usize,
-    text: String,
-    label: String,
-    scores: std::collections::BTreeMap<String, f64>,
-}
-
-fn tag(tagger: &Tagger, text: &str) -> Vec<Paragraph> {
-    let value: JsValue = tagger.tag(text).map_err(JsValue::from).unwrap().into();
-    let out: Vec<Paragraph> = serde_wasm_bindgen::from_value(value).unwrap();
-    for p in &out {
-        assert!(p.scores.values().all(|v| v.is_finite()));
-        assert!((p.scores.values().sum::<f64>() - 1.0).abs() < 1e-3, "{:?}", p.scores);
-    }
-    out
-}
-
-fn message(err: wasm_bindgen::JsError) -> String {
-    JsValue::from(err).dyn_into::<js_sys::Error>().unwrap().message().into()
-}
+mod common;
+use common::{message, tag, Paragraph};
 
 fn labels(out: &[Paragraph]) -> Vec<(usize, &str)> {
     out.iter().map(|p| (p.line, p.label.as_str())).collect()
