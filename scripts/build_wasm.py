@@ -5,6 +5,7 @@ Usage: scripts/build_wasm.py   (run via `make wasm`; needs wasm-bindgen on PATH 
 in .tools/binaryen, which `make setup` installs)
 """
 import json
+import os
 import shutil
 import subprocess
 import sys
@@ -33,7 +34,9 @@ def main() -> None:
         sys.exit(f"wasm-bindgen {bindgen['version']} is needed, found {' '.join(found) or 'none'}: run `make setup`")
 
     run("cargo", "build", "--locked", "-p", crate["name"], "--target", "wasm32-unknown-unknown", "--profile", profile)
-    wasm = ROOT / "target/wasm32-unknown-unknown" / profile / (crate["name"].replace("-", "_") + ".wasm")
+    # Cargo builds where CARGO_TARGET_DIR says, if it is set.
+    target_dir = Path(os.environ.get("CARGO_TARGET_DIR") or ROOT / "target")
+    wasm = target_dir / "wasm32-unknown-unknown" / profile / (crate["name"].replace("-", "_") + ".wasm")
 
     if out_dir.exists():
         shutil.rmtree(out_dir)
