@@ -76,3 +76,15 @@ pub fn write(dir: &Path, name: &str, contents: impl AsRef<[u8]>) -> PathBuf {
 pub fn row(text: &str, label: &str, group: &str) -> String {
     serde_json::json!({"text": text, "label": label, "group": group}).to_string()
 }
+
+/// CRC-32 (IEEE), bit by bit: an independent check of the file format's checksum.
+pub fn crc32(bytes: &[u8]) -> u32 {
+    let mut crc = !0u32;
+    for &b in bytes {
+        crc ^= u32::from(b);
+        for _ in 0..8 {
+            crc = if crc & 1 == 1 { (crc >> 1) ^ 0xedb8_8320 } else { crc >> 1 };
+        }
+    }
+    !crc
+}

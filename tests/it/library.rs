@@ -5,7 +5,7 @@ use tiaoli::{
     Split, TaggerParams, FORMAT_VERSION,
 };
 
-use crate::helpers::{mini_corpus, mini_model, mini_model_bytes, mini_params, sample_report_path};
+use crate::helpers::{crc32, mini_corpus, mini_model, mini_model_bytes, mini_params, sample_report_path};
 
 fn sample_report() -> String {
     std::fs::read_to_string(sample_report_path()).unwrap()
@@ -209,18 +209,6 @@ fn a_valid_checksum_does_not_hide_an_unknown_label() {
     let err = FittedTagger::from_bytes(&bytes).unwrap_err();
     assert!(matches!(err, ModelError::Invalid { .. }), "{err}");
     assert!(err.to_string().contains("unknown label \"tytle\""), "{err}");
-}
-
-/// CRC-32 (IEEE), bit by bit: an independent check of the file format's checksum.
-fn crc32(bytes: &[u8]) -> u32 {
-    let mut crc = !0u32;
-    for &b in bytes {
-        crc ^= u32::from(b);
-        for _ in 0..8 {
-            crc = if crc & 1 == 1 { (crc >> 1) ^ 0xedb8_8320 } else { crc >> 1 };
-        }
-    }
-    !crc
 }
 
 fn example(text: &str, label: Label, group: &str) -> Example {

@@ -11,7 +11,7 @@ use serde_json::Value;
 use tempfile::TempDir;
 use tiaoli::{decode_utf8, Error, FittedTagger, Label, ModelError, Tagged};
 
-use crate::helpers::{mini_corpus_path, mini_model_bytes, row, tiaoli, write};
+use crate::helpers::{crc32, mini_corpus_path, mini_model_bytes, row, tiaoli, write};
 
 /// A short report written for these tests, with one clear case of each main type.
 const REPORT: [&str; 8] = [
@@ -309,18 +309,6 @@ fn huge_but_finite_weights_are_refused_and_whatever_loads_tags_finitely() {
         }
     }
     assert!(refused > 100, "only {refused} floats were hit");
-}
-
-/// CRC-32 (IEEE), bit by bit.
-fn crc32(bytes: &[u8]) -> u32 {
-    let mut crc = !0u32;
-    for &b in bytes {
-        crc ^= u32::from(b);
-        for _ in 0..8 {
-            crc = if crc & 1 == 1 { (crc >> 1) ^ 0xedb8_8320 } else { crc >> 1 };
-        }
-    }
-    !crc
 }
 
 #[test]

@@ -457,20 +457,17 @@ impl TaggerParams {
         let d = context::feature_count(k);
         let n_folds = fold_of.iter().max().map_or(0, |m| m + 1);
         for round in 0..rounds {
-            // Each unit's rows as sparse vectors: most layout features are one-hot.
-            let xs: Vec<Vec<Vec<(u32, f32)>>> = units
-                .iter()
-                .zip(&scores)
-                .map(|(u, s)| {
-                    context::features(&texts_of(u), s, labels)
-                        .chunks_exact(d)
-                        .map(|row| (0u32..).zip(row.iter().copied()).filter(|&(_, v)| v != 0.0).collect())
-                        .collect()
-                })
-                .collect();
+            let xs: Vec<Vec<f32>> =
+                units.iter().zip(&scores).map(|(u, s)| context::features(&texts_of(u), s, labels)).collect();
             let fit_on = |keep: &dyn Fn(usize) -> bool| -> Result<Round> {
                 let kept: Vec<usize> = (0..units.len()).filter(|&ui| keep(ui)).collect();
-                let x = SparseRows::from_rows(kept.iter().flat_map(|&ui| xs[ui].iter().map(Vec::as_slice)));
+                // Fitted as sparse rows: most layout features are one-hot.
+                let rows: Vec<Vec<(u32, f32)>> = kept
+                    .iter()
+                    .flat_map(|&ui| xs[ui].chunks_exact(d))
+                    .map(|row| (0u32..).zip(row.iter().copied()).filter(|&(_, v)| v != 0.0).collect())
+                    .collect();
+                let x = SparseRows::from_rows(rows.iter().map(Vec::as_slice));
                 let y: Vec<usize> = kept.iter().flat_map(|&ui| units[ui].iter().map(|&i| classes[i])).collect();
                 // The first-pass scores it reads are balanced already; balancing again would
                 // count the priors twice.
@@ -490,24 +487,9 @@ impl TaggerParams {
             });
             let mut fitted = fitted.into_iter();
             models.push(fitted.next().unwrap_or_else(|| Err(Error::Fit("a context fit did not finish".into())))?);
-            let mut next_scores = Vec::with_capacity(units.len());
             let held: Vec<Round> = fitted.collect::<Result<_>>()?;
             if !held.is_empty() {
-                for (u, x) in units.iter().zip(&xs) {
-                    let model = &held[fold_of[u[0]]];
-                    let dense: Vec<f32> = x
-                        .iter()
-                        .flat_map(|row| {
-                            let mut v = vec![0.0f32; d];
-                            for &(j, value) in row {
-                                v[j as usize] = value;
-                            }
-                            v
-                        })
-                        .collect();
-                    next_scores.push(model.predict(&dense, k));
-                }
-                scores = next_scores;
+                scores = units.iter().zip(&xs).map(|(u, x)| held[fold_of[u[0]]].predict(x, k)).collect();
             }
         }
         Ok(ContextModel { rounds: models })
