@@ -460,21 +460,22 @@ impl Round {
     /// Probabilities of every paragraph of a document, from its [`features`] for a model
     /// with `k` labels.
     pub(crate) fn predict(&self, x: &[f32], k: usize) -> Vec<Vec<f32>> {
-        let d = feature_count(k);
-        x.chunks_exact(d)
-            .map(|row| {
-                let mut logits = self.bias.clone();
-                for (j, &v) in row.iter().enumerate() {
-                    if v != 0.0 {
-                        for (logit, w) in logits.iter_mut().zip(&self.weights[j * k..(j + 1) * k]) {
-                            *logit += v * w;
-                        }
-                    }
+        let rows: Vec<&[f32]> = x.chunks_exact(feature_count(k)).collect();
+        // Rows are independent given the features, so a long input is split over the cores.
+        crate::model::split_map(&rows, |part| part.iter().map(|row| self.predict_row(row, k)).collect())
+    }
+
+    fn predict_row(&self, row: &[f32], k: usize) -> Vec<f32> {
+        let mut logits = self.bias.clone();
+        for (j, &v) in row.iter().enumerate() {
+            if v != 0.0 {
+                for (logit, w) in logits.iter_mut().zip(&self.weights[j * k..(j + 1) * k]) {
+                    *logit += v * w;
                 }
-                softmax(&mut logits);
-                logits
-            })
-            .collect()
+            }
+        }
+        softmax(&mut logits);
+        logits
     }
 
     /// The `top` features that pushed paragraph `i` most towards label index `label`, with

@@ -17,13 +17,14 @@
 //!
 //! # Segmentation without jieba's 5 MB dictionary
 //!
-//! A model carries the dictionary entries (word and frequency) of the words its training
-//! corpus used. Training segments its corpus with that same reduced dictionary, so training
-//! and inference see identical words, and inference never needs jieba's default dictionary
-//! (which the wasm build does not have).
+//! A model carries the dictionary entries (word and frequency) of the words jieba's full
+//! dictionary finds in its training corpus. Training segments its corpus with that same
+//! reduced dictionary, so training and inference see identical words, and inference never
+//! needs jieba's default dictionary (which the wasm build does not have). Both segment with
+//! [`Lexicon`], which cuts as jieba-rs does (see its module docs), so inference needs no
+//! jieba-rs at all.
 
-use jieba_rs::Jieba;
-use rustc_hash::FxHashMap;
+use crate::lexicon::{Cut, Lexicon};
 
 /// Which word and character n-grams a model extracts.
 #[derive(Clone, Copy, Debug, PartialEq, Eq)]
@@ -70,21 +71,11 @@ pub struct DictEntry {
     pub freq: u32,
 }
 
-/// Build a jieba segmenter from a model's dictionary entries.
-pub(crate) fn reduced_jieba(entries: &[DictEntry]) -> Jieba {
-    let mut jieba = Jieba::empty();
-    for entry in entries {
-        jieba.add_word(&entry.word, Some(entry.freq as usize), None);
-    }
-    jieba
-}
-
 /// Sublinear TF-IDF (`(1 + ln tf) × idf`), l2-normalised, from (term id, count) pairs in
 /// ascending id order. The one place the formula lives, so training and inference cannot
 /// drift apart.
 pub(crate) fn tfidf(counts: impl IntoIterator<Item = (u32, usize)>, idf: &[f32]) -> Vec<(u32, f32)> {
-    let mut out: Vec<(u32, f32)> =
-        counts.into_iter().map(|(id, n)| (id, (1.0 + (n as f32).ln()) * idf[id as usize])).collect();
+    let mut out: Vec<(u32, f32)> = counts.into_iter().map(|(id, n)| (id, sublinear_tf(n) * idf[id as usize])).collect();
     let norm = out.iter().map(|&(_, v)| v * v).sum::<f32>().sqrt();
     if norm > 0.0 {
         for (_, v) in &mut out {
@@ -94,14 +85,39 @@ pub(crate) fn tfidf(counts: impl IntoIterator<Item = (u32, usize)>, idf: &[f32])
     out
 }
 
+/// `1 + ln n`. Most terms occur once in a paragraph, and `ln 1` is exactly 0, so the shortcut
+/// gives the same bits without the logarithm.
+fn sublinear_tf(n: usize) -> f32 {
+    if n == 1 {
+        1.0
+    } else {
+        1.0 + (n as f32).ln()
+    }
+}
+
 /// Map a paragraph to the form features are taken from: full-width ASCII to half-width,
 /// ASCII lower case, every digit to `0` (dates and counts vary, their presence matters),
 /// white space runs to one space. Writes into `out`, framed by `^` and `$`.
 pub(crate) fn normalise_into(text: &str, out: &mut String) {
     out.clear();
-    out.push('^');
+    normalise_each(text, |c| out.push(c));
+}
+
+/// [`normalise_into`], handing over the characters one by one.
+#[inline]
+fn normalise_each(text: &str, mut push: impl FnMut(char)) {
+    push('^');
     let mut space = false;
     for c in text.chars() {
+        // Nearly every character of a report is an ideograph, which no rule below touches.
+        if ('\u{4e00}'..='\u{9fff}').contains(&c) {
+            if space {
+                push(' ');
+                space = false;
+            }
+            push(c);
+            continue;
+        }
         let c = match c {
             '\u{ff01}'..='\u{ff5e}' => char::from_u32(c as u32 - 0xfee0).unwrap_or(c),
             _ => c,
@@ -111,66 +127,77 @@ pub(crate) fn normalise_into(text: &str, out: &mut String) {
             continue;
         }
         if space {
-            out.push(' ');
+            push(' ');
             space = false;
         }
-        out.push(match c {
+        push(match c {
             '0'..='9' => '0',
             c => c.to_ascii_lowercase(),
         });
     }
-    out.push('$');
+    push('$');
 }
 
 /// Reusable buffers, so tagging a long report allocates once.
 #[derive(Debug, Default)]
 pub(crate) struct Scratch {
     normalised: String,
+    /// The characters of `normalised`.
+    symbols: Vec<u32>,
+    /// Byte offsets of the characters of `normalised`, and its length.
     char_starts: Vec<usize>,
-    words: Vec<(usize, usize)>,
+    cut: Cut,
     term: String,
-    ids: Vec<u32>,
+    /// Bit set of the vocabulary ids in the paragraph being vectorised; all zero between
+    /// paragraphs.
+    seen: Vec<u64>,
     /// Occurrences of each vocabulary id in the paragraph being vectorised; all zero between
     /// paragraphs.
-    counts: Vec<usize>,
+    counts: Vec<u32>,
 }
 
 /// Extracts the terms of a paragraph.
+#[derive(Debug)]
 pub(crate) struct Analyzer {
-    pub(crate) jieba: Jieba,
+    pub(crate) lexicon: Lexicon,
     pub(crate) ngrams: Ngrams,
 }
 
-impl std::fmt::Debug for Analyzer {
-    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
-        f.debug_struct("Analyzer").field("ngrams", &self.ngrams).finish_non_exhaustive()
-    }
-}
-
 impl Analyzer {
+    /// Normalise `text` into `scratch` and segment it; with `found`, also report the ids of
+    /// its known character n-grams.
+    fn analyse(&self, text: &str, scratch: &mut Scratch, found: impl FnMut(u32)) {
+        let (normalised, symbols) = (&mut scratch.normalised, &mut scratch.symbols);
+        normalised.clear();
+        symbols.clear();
+        normalise_each(crate::paragraph::analysed(text), |c| {
+            normalised.push(c);
+            symbols.push(u32::from(c));
+        });
+        self.lexicon.analyse(&scratch.symbols, self.ngrams.chars, &mut scratch.cut, found);
+    }
+
     /// Call `emit` with every term of `text`, as (kind, term) pairs; a term repeats as often
-    /// as it occurs.
+    /// as it occurs. Training reads paragraphs this way; inference finds only the terms a
+    /// model knows, as ids ([`Vocabulary::vectorise`]).
     pub(crate) fn for_each_term(&self, text: &str, scratch: &mut Scratch, mut emit: impl FnMut(TermKind, &str)) {
-        normalise_into(crate::paragraph::analysed(text), &mut scratch.normalised);
+        self.analyse(text, scratch, |_| {});
         let norm = scratch.normalised.as_str();
+        scratch.char_starts.clear();
+        scratch.char_starts.extend(norm.char_indices().map(|(i, _)| i));
+        scratch.char_starts.push(norm.len());
+        let starts = &scratch.char_starts;
 
         if let Some((lo, hi)) = self.ngrams.words {
-            scratch.words.clear();
-            let inner = &norm[1..norm.len() - 1];
-            for token in self.jieba.cut(inner, false) {
-                if !token.word.trim().is_empty() {
-                    scratch.words.push((1 + token.byte_start, 1 + token.byte_end));
-                }
-            }
-            let words = &scratch.words;
+            let words = &scratch.cut.words;
             for n in lo as usize..=hi as usize {
                 for window in words.windows(n) {
                     scratch.term.clear();
-                    for (i, &(s, e)) in window.iter().enumerate() {
+                    for (i, &(s, e, _)) in window.iter().enumerate() {
                         if i > 0 {
                             scratch.term.push(' ');
                         }
-                        scratch.term.push_str(&norm[s..e]);
+                        scratch.term.push_str(&norm[starts[s as usize]..starts[e as usize]]);
                     }
                     emit(TermKind::Word, &scratch.term);
                 }
@@ -178,10 +205,6 @@ impl Analyzer {
         }
 
         if let Some((lo, hi)) = self.ngrams.chars {
-            scratch.char_starts.clear();
-            scratch.char_starts.extend(norm.char_indices().map(|(i, _)| i));
-            scratch.char_starts.push(norm.len());
-            let starts = &scratch.char_starts;
             let n_chars = starts.len() - 1;
             for n in lo as usize..=hi as usize {
                 for i in 0..(n_chars + 1).saturating_sub(n) {
@@ -196,69 +219,48 @@ impl Analyzer {
     }
 }
 
-/// The terms a model knows, with their idf.
+/// The terms a model knows, with their idf. The analyser's [`Lexicon`] finds them in text.
 #[derive(Clone, Debug, Default)]
 pub(crate) struct Vocabulary {
     pub(crate) terms: Vec<(TermKind, Box<str>)>,
     pub(crate) idf: Vec<f32>,
-    words: FxHashMap<Box<str>, u32>,
-    chars: FxHashMap<Box<str>, u32>,
 }
 
 impl Vocabulary {
-    pub(crate) fn new(terms: Vec<(TermKind, Box<str>)>, idf: Vec<f32>) -> Vocabulary {
-        let mut words = FxHashMap::default();
-        let mut chars = FxHashMap::default();
-        for (id, (kind, term)) in terms.iter().enumerate() {
-            let map = match kind {
-                TermKind::Word => &mut words,
-                TermKind::Char => &mut chars,
-            };
-            map.insert(term.clone(), id as u32);
-        }
-        Vocabulary { terms, idf, words, chars }
-    }
-
     pub(crate) fn len(&self) -> usize {
         self.terms.len()
     }
 
-    /// Distinct (kind, term) pairs; less than `len()` if a term is listed twice.
-    pub(crate) fn distinct(&self) -> usize {
-        self.words.len() + self.chars.len()
-    }
-
-    pub(crate) fn get(&self, kind: TermKind, term: &str) -> Option<u32> {
-        match kind {
-            TermKind::Word => self.words.get(term),
-            TermKind::Char => self.chars.get(term),
-        }
-        .copied()
-    }
-
     /// The l2-normalised, sublinear TF-IDF vector of `text`, as (term id, value) pairs
-    /// sorted by id. Terms outside the vocabulary are ignored.
+    /// sorted by id. Terms outside the vocabulary are ignored. `analyzer` must have been built
+    /// with this vocabulary ([`Lexicon::with_vocabulary`]).
     pub(crate) fn vectorise(&self, analyzer: &Analyzer, text: &str, scratch: &mut Scratch) -> Vec<(u32, f32)> {
-        // Count into a table as long as the vocabulary and sort only the distinct ids: a
-        // paragraph repeats many of its n-grams, and sorting them all was a tenth of tagging.
-        let mut ids = std::mem::take(&mut scratch.ids);
+        // Count into a table as long as the vocabulary and mark the ids seen in a bit set,
+        // which lists them in order: sorting them was a sixteenth of tagging.
+        let mut seen = std::mem::take(&mut scratch.seen);
         let mut counts = std::mem::take(&mut scratch.counts);
-        ids.clear();
+        seen.resize(self.terms.len().div_ceil(64), 0);
         counts.resize(self.terms.len(), 0);
-        analyzer.for_each_term(text, scratch, |kind, term| {
-            if let Some(id) = self.get(kind, term) {
-                let count = &mut counts[id as usize];
-                if *count == 0 {
-                    ids.push(id);
-                }
-                *count += 1;
+        let mut count = |id: u32| {
+            counts[id as usize] += 1;
+            seen[id as usize / 64] |= 1 << (id % 64);
+        };
+        analyzer.analyse(text, scratch, &mut count);
+        if let Some(range) = analyzer.ngrams.words {
+            analyzer.lexicon.word_ngrams(&scratch.cut, range, &mut count);
+        }
+        let mut ids = Vec::new();
+        for (block, bits) in seen.iter_mut().enumerate() {
+            let mut rest = std::mem::take(bits);
+            while rest != 0 {
+                let id = block * 64 + rest.trailing_zeros() as usize;
+                ids.push((id as u32, std::mem::take(&mut counts[id]) as usize));
+                rest &= rest - 1;
             }
-        });
-        ids.sort_unstable();
-        let out = tfidf(ids.iter().map(|&id| (id, std::mem::take(&mut counts[id as usize]))), &self.idf);
-        scratch.ids = ids;
+        }
+        scratch.seen = seen;
         scratch.counts = counts;
-        out
+        tfidf(ids, &self.idf)
     }
 }
 
@@ -266,9 +268,23 @@ impl Vocabulary {
 mod tests {
     use super::*;
 
+    fn dict(entries: &[(&str, u32)]) -> Vec<DictEntry> {
+        entries.iter().map(|&(w, f)| DictEntry { word: w.into(), freq: f }).collect()
+    }
+
     fn analyzer(entries: &[(&str, u32)], ngrams: Ngrams) -> Analyzer {
-        let entries: Vec<DictEntry> = entries.iter().map(|&(w, f)| DictEntry { word: w.into(), freq: f }).collect();
-        Analyzer { jieba: reduced_jieba(&entries), ngrams }
+        Analyzer { lexicon: Lexicon::new(&dict(entries)), ngrams }
+    }
+
+    /// An analyser and vocabulary as a loaded model has them.
+    fn model(
+        entries: &[(&str, u32)],
+        ngrams: Ngrams,
+        terms: Vec<(TermKind, Box<str>)>,
+        idf: Vec<f32>,
+    ) -> (Analyzer, Vocabulary) {
+        let analyzer = Analyzer { lexicon: Lexicon::with_vocabulary(&dict(entries), &terms), ngrams };
+        (analyzer, Vocabulary { terms, idf })
     }
 
     fn terms(a: &Analyzer, text: &str) -> Vec<(TermKind, String)> {
@@ -307,8 +323,9 @@ mod tests {
 
     #[test]
     fn vectors_are_unit_length_and_sorted() {
-        let a = analyzer(&[("工作", 5000)], Ngrams { words: Some((1, 1)), chars: Some((1, 1)) });
-        let vocab = Vocabulary::new(
+        let (a, vocab) = model(
+            &[("工作", 5000)],
+            Ngrams { words: Some((1, 1)), chars: Some((1, 1)) },
             vec![(TermKind::Word, "工作".into()), (TermKind::Char, "工".into()), (TermKind::Char, "作".into())],
             vec![1.0, 2.0, 3.0],
         );
@@ -322,8 +339,8 @@ mod tests {
 
     #[test]
     fn unknown_text_gives_an_empty_vector() {
-        let a = analyzer(&[], Ngrams { words: None, chars: Some((1, 1)) });
-        let vocab = Vocabulary::new(vec![(TermKind::Char, "甲".into())], vec![1.0]);
+        let (a, vocab) =
+            model(&[], Ngrams { words: None, chars: Some((1, 1)) }, vec![(TermKind::Char, "甲".into())], vec![1.0]);
         assert!(vocab.vectorise(&a, "乙丙", &mut Scratch::default()).is_empty());
     }
 }

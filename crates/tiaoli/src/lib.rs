@@ -33,6 +33,7 @@ mod cv;
 mod error;
 mod features;
 mod label;
+mod lexicon;
 mod metrics;
 mod model;
 mod paragraph;

@@ -29,8 +29,9 @@ use std::collections::BTreeMap;
 use crate::codec::{Reader, Writer};
 use crate::context::{self, argmax, softmax, ContextModel, Round};
 use crate::error::{ModelError, Result};
-use crate::features::{reduced_jieba, Analyzer, DictEntry, Ngrams, Scratch, TermKind, Vocabulary};
+use crate::features::{Analyzer, DictEntry, Ngrams, Scratch, TermKind, Vocabulary};
 use crate::label::Label;
+use crate::lexicon::Lexicon;
 use crate::paragraph::{paragraphs, Paragraph};
 
 const MAGIC: &[u8; 8] = b"TIAOLI\x1a\n";
@@ -39,16 +40,38 @@ const MAGIC: &[u8; 8] = b"TIAOLI\x1a\n";
 /// dozen, and starting threads would cost more than it saves.
 const PARALLEL_FROM: usize = 4096;
 
-/// How many threads the first pass uses for `n` paragraphs: one below [`PARALLEL_FROM`] and
-/// in the browser; otherwise the machine's cores, or `TIAOLI_THREADS` if set (as
+/// How many threads tagging uses for `n` paragraphs: one below [`PARALLEL_FROM`] and in the
+/// browser; otherwise the machine's cores, or `TIAOLI_THREADS` if set (as
 /// `RAYON_NUM_THREADS` works for tokenizers).
-fn first_pass_threads(n: usize) -> usize {
+fn tagging_threads(n: usize) -> usize {
     if cfg!(target_arch = "wasm32") || n < PARALLEL_FROM {
         return 1;
     }
     let cores = std::thread::available_parallelism().map_or(1, usize::from);
     std::env::var("TIAOLI_THREADS").ok().and_then(|v| v.parse().ok()).unwrap_or(cores).clamp(1, 64)
 }
+
+/// `f` over `items` cut into consecutive parts, one part per thread (see
+/// [`tagging_threads`]), results in item order. `f` maps a part to one result per item, so
+/// the result does not depend on how the items were split.
+pub(crate) fn split_map<T: Sync, R: Send>(items: &[T], f: impl Fn(&[T]) -> Vec<R> + Sync) -> Vec<R> {
+    let threads = tagging_threads(items.len());
+    if threads <= 1 {
+        return f(items);
+    }
+    let chunk = items.len().div_ceil(threads);
+    std::thread::scope(|scope| {
+        let f = &f;
+        let workers: Vec<_> = items.chunks(chunk).map(|part| scope.spawn(move || f(part))).collect();
+        let mut out = Vec::with_capacity(items.len());
+        for (worker, part) in workers.into_iter().zip(items.chunks(chunk)) {
+            // Nothing here panics on input; should a thread die anyway, redo its part.
+            out.extend(worker.join().unwrap_or_else(|_| f(part)));
+        }
+        out
+    })
+}
+
 /// The model format version this build writes.
 pub const FORMAT_VERSION: u32 = 3;
 /// The oldest model format version this build reads.
@@ -168,37 +191,11 @@ impl FittedTagger {
     }
 
     /// Per-paragraph probabilities of every paragraph, in the order of [`Self::labels`].
-    /// Paragraphs are independent here, so a long input is split over the machine's cores
-    /// (see [`first_pass_threads`]); the result does not depend on how it was split.
+    /// Paragraphs are independent here, so a long input is split over the machine's cores.
     pub(crate) fn first_pass(&self, paragraphs: &[&str]) -> Vec<Vec<f32>> {
-        let threads = first_pass_threads(paragraphs.len());
-        if threads <= 1 {
+        split_map(paragraphs, |part| {
             let mut scratch = Scratch::default();
-            return paragraphs.iter().map(|p| self.first_pass_one(p, &mut scratch)).collect();
-        }
-        let chunk = paragraphs.len().div_ceil(threads);
-        std::thread::scope(|scope| {
-            let workers: Vec<_> = paragraphs
-                .chunks(chunk)
-                .map(|part| {
-                    scope.spawn(move || {
-                        let mut scratch = Scratch::default();
-                        part.iter().map(|p| self.first_pass_one(p, &mut scratch)).collect::<Vec<_>>()
-                    })
-                })
-                .collect();
-            let mut out = Vec::with_capacity(paragraphs.len());
-            for (worker, part) in workers.into_iter().zip(paragraphs.chunks(chunk)) {
-                match worker.join() {
-                    Ok(scores) => out.extend(scores),
-                    // Nothing here panics on input; should a thread die anyway, redo its part.
-                    Err(_) => {
-                        let mut scratch = Scratch::default();
-                        out.extend(part.iter().map(|p| self.first_pass_one(p, &mut scratch)));
-                    }
-                }
-            }
-            out
+            part.iter().map(|p| self.first_pass_one(p, &mut scratch)).collect()
         })
     }
 
@@ -497,11 +494,7 @@ impl FittedTagger {
             terms.push((kind, term));
             idf.push(value);
         }
-        let at = r.offset();
-        let vocab = Vocabulary::new(terms, idf);
-        if vocab.distinct() != vocab.len() {
-            return Err(ModelError::Invalid { offset: at, what: "the vocabulary lists a term twice".into() });
-        }
+        let vocab_at = r.offset();
 
         let n_weights = n_terms * labels.len();
         let at = r.offset();
@@ -521,8 +514,12 @@ impl FittedTagger {
                 what: format!("dictionary total {dict_total} is not the sum of its entries ({sum})"),
             });
         }
-        let jieba = reduced_jieba(&dict);
-        Ok(FittedTagger { labels, analyzer: Analyzer { jieba, ngrams }, dict, vocab, weights, bias, context, metadata })
+        let lexicon = Lexicon::with_vocabulary(&dict, &terms);
+        if lexicon.distinct() != terms.len() {
+            return Err(ModelError::Invalid { offset: vocab_at, what: "the vocabulary lists a term twice".into() });
+        }
+        let analyzer = Analyzer { lexicon, ngrams };
+        Ok(FittedTagger { labels, analyzer, dict, vocab: Vocabulary { terms, idf }, weights, bias, context, metadata })
     }
 
     fn read_context(r: &mut Reader<'_>, k: usize) -> Result<Option<ContextModel>, ModelError> {

@@ -38,10 +38,9 @@ use crate::context::{self, ContextModel, Round};
 use crate::corpus::Corpus;
 use crate::cv::assign_folds;
 use crate::error::{Error, Result};
-use crate::features::{
-    normalise_into, reduced_jieba, tfidf, Analyzer, DictEntry, Ngrams, Scratch, TermKind, Vocabulary,
-};
+use crate::features::{normalise_into, tfidf, Analyzer, DictEntry, Ngrams, Scratch, TermKind, Vocabulary};
 use crate::label::Label;
+use crate::lexicon::Lexicon;
 use crate::model::FittedTagger;
 use crate::sparse::{self, Problem, SparseRows};
 
@@ -328,7 +327,7 @@ impl TaggerParams {
         progress(Stage::Fitting);
         let texts: Vec<&str> = corpus.examples().iter().map(|e| e.text.as_str()).collect();
         let dict = segmentation_dictionary(&full, &texts);
-        let analyzer = Analyzer { jieba: reduced_jieba(&dict), ngrams: self.ngrams };
+        let analyzer = Analyzer { lexicon: Lexicon::new(&dict), ngrams: self.ngrams };
         let analysed = Analysed::new(&analyzer, &texts);
 
         let groups = corpus.group_count();
@@ -365,7 +364,10 @@ impl TaggerParams {
         let mut tagger = match results.next() {
             Some(Ok(FirstPass::Whole(first))) => FittedTagger {
                 labels: labels.clone(),
-                analyzer,
+                analyzer: Analyzer {
+                    lexicon: Lexicon::with_vocabulary(&dict, &first.vocab.terms),
+                    ngrams: self.ngrams,
+                },
                 dict,
                 vocab: first.vocab,
                 weights: first.weights,
@@ -545,7 +547,7 @@ impl TaggerParams {
             idfs.push(idf(rows.len(), df[old_id as usize]));
         }
         let docs = rows.iter().map(|&row| vector(&analysed.docs[row], &remap, &idfs)).collect();
-        (Vocabulary::new(terms, idfs), docs)
+        (Vocabulary { terms, idf: idfs }, docs)
     }
 
     fn repeats(&self, labels: &[Label], counts: &BTreeMap<Label, usize>) -> Vec<usize> {
@@ -688,8 +690,8 @@ struct FirstModel {
 
 impl FirstModel {
     fn with_remap(mut self, analysed: &Analysed) -> FirstModel {
-        self.remap =
-            analysed.terms.iter().map(|(kind, term)| self.vocab.get(*kind, term).unwrap_or(u32::MAX)).collect();
+        let ids: FxHashMap<&(TermKind, Box<str>), u32> = self.vocab.terms.iter().zip(0..).collect();
+        self.remap = analysed.terms.iter().map(|term| ids.get(term).copied().unwrap_or(u32::MAX)).collect();
         self
     }
 
@@ -851,7 +853,7 @@ mod tests {
         let texts = ["我们认真总结经验教训", "进一步加强队伍建设"];
         let entries = segmentation_dictionary(&Jieba::new(), &texts);
         let full = Jieba::new();
-        let reduced = reduced_jieba(&entries);
+        let reduced = crate::lexicon::reduced_jieba(&entries);
         for text in texts {
             let a: Vec<&str> = full.cut(text, false).iter().map(|t| t.word).collect();
             let b: Vec<&str> = reduced.cut(text, false).iter().map(|t| t.word).collect();
