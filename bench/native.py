@@ -29,10 +29,12 @@ HERE = Path(__file__).resolve().parent
 PY = sys.executable
 
 
-def measure(cmd, timeout=None, stdout=subprocess.PIPE):
-    """Run cmd; return wall seconds, peak RSS (KiB), exit status and what it printed."""
+def measure(cmd, timeout=None, stdout=subprocess.PIPE, env=None):
+    """Run cmd (with `env` added to the environment); return wall seconds, peak RSS (KiB), exit
+    status and what it printed."""
     start = time.perf_counter()
-    proc = subprocess.Popen(cmd, stdout=stdout, stderr=subprocess.PIPE, start_new_session=True)
+    proc = subprocess.Popen(cmd, stdout=stdout, stderr=subprocess.PIPE, start_new_session=True,
+                            env=None if env is None else {**os.environ, **env})
     deadline = None if timeout is None else start + timeout
     out, timed_out = b"", False
     # Read output while it runs (pipes would block a chatty child), then reap it with wait4.
@@ -248,20 +250,18 @@ def main():
     tag = {"paragraphs": paragraphs, "chars": chars, "systems": {}}
     models = out["train"]["seed"]["systems"]
 
-    runs = []
-    for _ in range(args.runs):
-        m = measure([args.tiaoli, "tag", "--model", models["tiaoli"]["model"], str(text)],
-                    stdout=subprocess.DEVNULL, timeout=args.timeout)
-        runs.append(m)
-    best = min(runs, key=lambda m: m["seconds"])
-    tag["systems"]["tiaoli"] = {**figures(best), "runs": args.runs,
-                                "paragraphs_per_second": paragraphs / best["seconds"]}
-    log(f"tag tiaoli: {paragraphs / best['seconds']:.0f} paragraphs/s (whole process)")
-    # And the built-in model, which the command ships with.
-    runs = [measure([args.tiaoli, "tag", str(text)], stdout=subprocess.DEVNULL) for _ in range(args.runs)]
-    best = min(runs, key=lambda m: m["seconds"])
-    tag["systems"]["tiaoli-builtin"] = {**figures(best), "runs": args.runs,
-                                        "paragraphs_per_second": paragraphs / best["seconds"]}
+    # tiaoli splits a long input over the machine's cores; TIAOLI_THREADS=1 shows one core's share.
+    cores = os.cpu_count() or 1
+    tag["cores"] = cores
+    for key, model, env in (("tiaoli", models["tiaoli"]["model"], None),
+                            ("tiaoli-1thread", models["tiaoli"]["model"], {"TIAOLI_THREADS": "1"}),
+                            ("tiaoli-builtin", None, None)):
+        cmd = [args.tiaoli, "tag", *(["--model", model] if model else []), str(text)]
+        runs = [measure(cmd, stdout=subprocess.DEVNULL, timeout=args.timeout, env=env) for _ in range(args.runs)]
+        best = min(runs, key=lambda m: m["seconds"])
+        tag["systems"][key] = {**figures(best), "runs": args.runs, "threads": 1 if env else cores,
+                               "paragraphs_per_second": paragraphs / best["seconds"]}
+        log(f"tag {key}: {paragraphs / best['seconds']:.0f} paragraphs/s (whole process)")
 
     for system in ("sklearn", "fasttext"):
         cmd = [PY, str(HERE / "native.py"), "peer", "tag", system, "--model", models[system]["model"],

@@ -98,6 +98,7 @@ fn sublinear_tf(n: usize) -> f32 {
 /// Map a paragraph to the form features are taken from: full-width ASCII to half-width,
 /// ASCII lower case, every digit to `0` (dates and counts vary, their presence matters),
 /// white space runs to one space. Writes into `out`, framed by `^` and `$`.
+#[cfg(any(test, feature = "train"))]
 pub(crate) fn normalise_into(text: &str, out: &mut String) {
     out.clear();
     normalise_each(text, |c| out.push(c));
@@ -144,9 +145,12 @@ pub(crate) struct Scratch {
     normalised: String,
     /// The characters of `normalised`.
     symbols: Vec<u32>,
-    /// Byte offsets of the characters of `normalised`, and its length.
-    char_starts: Vec<usize>,
     cut: Cut,
+    /// Byte offsets of the characters of `normalised`, and its length (training).
+    #[cfg(any(test, feature = "train"))]
+    char_starts: Vec<usize>,
+    /// The term being built (training).
+    #[cfg(any(test, feature = "train"))]
     term: String,
     /// Bit set of the vocabulary ids in the paragraph being vectorised; all zero between
     /// paragraphs.
@@ -180,6 +184,7 @@ impl Analyzer {
     /// Call `emit` with every term of `text`, as (kind, term) pairs; a term repeats as often
     /// as it occurs. Training reads paragraphs this way; inference finds only the terms a
     /// model knows, as ids ([`Vocabulary::vectorise`]).
+    #[cfg(any(test, feature = "train"))]
     pub(crate) fn for_each_term(&self, text: &str, scratch: &mut Scratch, mut emit: impl FnMut(TermKind, &str)) {
         self.analyse(text, scratch, |_| {});
         let norm = scratch.normalised.as_str();

@@ -199,6 +199,7 @@ fn is_ascii_alphanumeric(symbol: u32) -> bool {
 
 impl Lexicon {
     /// A lexicon for segmentation only: the dictionary, no vocabulary (training).
+    #[cfg(any(test, feature = "train"))]
     pub(crate) fn new(dict: &[DictEntry]) -> Lexicon {
         Lexicon::with_vocabulary(dict, &[])
     }
