@@ -71,27 +71,37 @@ pub struct DictEntry {
     pub freq: u32,
 }
 
-/// Sublinear TF-IDF (`(1 + ln tf) × idf`), l2-normalised, from (term id, count) pairs in
-/// ascending id order. The one place the formula lives, so training and inference cannot
-/// drift apart.
+/// [`tfidf_into`] a new vector, as training builds them.
+#[cfg(any(test, feature = "train"))]
 pub(crate) fn tfidf(counts: impl IntoIterator<Item = (u32, usize)>, idf: &[f32]) -> Vec<(u32, f32)> {
-    let mut out: Vec<(u32, f32)> = counts.into_iter().map(|(id, n)| (id, sublinear_tf(n) * idf[id as usize])).collect();
-    let norm = out.iter().map(|&(_, v)| v * v).sum::<f32>().sqrt();
-    if norm > 0.0 {
-        for (_, v) in &mut out {
-            *v /= norm;
-        }
-    }
+    let mut out = Vec::new();
+    tfidf_into(counts, idf, &mut out);
     out
 }
 
-/// `1 + ln n`. Most terms occur once in a paragraph, and `ln 1` is exactly 0, so the shortcut
-/// gives the same bits without the logarithm.
+/// Sublinear TF-IDF (`(1 + ln tf) × idf`), l2-normalised, from (term id, count) pairs in
+/// ascending id order, into `out` (tagging reuses one buffer from paragraph to paragraph). The
+/// one place the formula lives, so training and inference cannot drift apart.
+fn tfidf_into(counts: impl IntoIterator<Item = (u32, usize)>, idf: &[f32], out: &mut Vec<(u32, f32)>) {
+    out.clear();
+    out.extend(counts.into_iter().map(|(id, n)| (id, sublinear_tf(n) * idf[id as usize])));
+    let norm = out.iter().map(|&(_, v)| v * v).sum::<f32>().sqrt();
+    if norm > 0.0 {
+        for (_, v) in out.iter_mut() {
+            *v /= norm;
+        }
+    }
+}
+
+/// `1 + ln n`, from a table for the small counts nearly every term has: the logarithm was a
+/// fiftieth of tagging. The table holds the same expression's values, so the bits agree.
 fn sublinear_tf(n: usize) -> f32 {
-    if n == 1 {
-        1.0
-    } else {
-        1.0 + (n as f32).ln()
+    const SMALL: usize = 32;
+    static TABLE: std::sync::OnceLock<[f32; SMALL]> = std::sync::OnceLock::new();
+    match n {
+        1 => 1.0,
+        n if n < SMALL => TABLE.get_or_init(|| std::array::from_fn(|n| 1.0 + (n as f32).ln()))[n],
+        n => 1.0 + (n as f32).ln(),
     }
 }
 
@@ -158,6 +168,10 @@ pub(crate) struct Scratch {
     /// Occurrences of each vocabulary id in the paragraph being vectorised; all zero between
     /// paragraphs.
     counts: Vec<u32>,
+    /// The (id, count) pairs of the paragraph being vectorised.
+    ids: Vec<(u32, usize)>,
+    /// The TF-IDF vector of the paragraph being tagged.
+    pub(crate) vector: Vec<(u32, f32)>,
 }
 
 /// Extracts the terms of a paragraph.
@@ -240,6 +254,19 @@ impl Vocabulary {
     /// sorted by id. Terms outside the vocabulary are ignored. `analyzer` must have been built
     /// with this vocabulary ([`Lexicon::with_vocabulary`]).
     pub(crate) fn vectorise(&self, analyzer: &Analyzer, text: &str, scratch: &mut Scratch) -> Vec<(u32, f32)> {
+        let mut out = Vec::new();
+        self.vectorise_into(analyzer, text, scratch, &mut out);
+        out
+    }
+
+    /// [`Self::vectorise`] into `out`.
+    pub(crate) fn vectorise_into(
+        &self,
+        analyzer: &Analyzer,
+        text: &str,
+        scratch: &mut Scratch,
+        out: &mut Vec<(u32, f32)>,
+    ) {
         // Count into a table as long as the vocabulary and mark the ids seen in a bit set,
         // which lists them in order: sorting them was a sixteenth of tagging.
         let mut seen = std::mem::take(&mut scratch.seen);
@@ -254,7 +281,8 @@ impl Vocabulary {
         if let Some(range) = analyzer.ngrams.words {
             analyzer.lexicon.word_ngrams(&scratch.cut, range, &mut count);
         }
-        let mut ids = Vec::new();
+        // Ids in ascending order, clearing the bit set and the counts for the next paragraph.
+        let mut ids = std::mem::take(&mut scratch.ids);
         for (block, bits) in seen.iter_mut().enumerate() {
             let mut rest = std::mem::take(bits);
             while rest != 0 {
@@ -263,9 +291,10 @@ impl Vocabulary {
                 rest &= rest - 1;
             }
         }
+        tfidf_into(ids.drain(..), &self.idf, out);
+        scratch.ids = ids;
         scratch.seen = seen;
         scratch.counts = counts;
-        tfidf(ids, &self.idf)
     }
 }
 

@@ -180,12 +180,15 @@ impl FittedTagger {
     fn first_pass_one(&self, paragraph: &str, scratch: &mut Scratch) -> Vec<f32> {
         let k = self.labels.len();
         let mut logits = self.bias.clone();
-        for (id, value) in self.vocab.vectorise(&self.analyzer, paragraph, scratch) {
+        let mut vector = std::mem::take(&mut scratch.vector);
+        self.vocab.vectorise_into(&self.analyzer, paragraph, scratch, &mut vector);
+        for &(id, value) in &vector {
             let row = &self.weights[id as usize * k..(id as usize + 1) * k];
             for (logit, w) in logits.iter_mut().zip(row) {
                 *logit += value * w;
             }
         }
+        scratch.vector = vector;
         softmax(&mut logits);
         logits
     }
