@@ -330,6 +330,26 @@ fn rank(m: Option<Marker>) -> usize {
     }
 }
 
+/// What the context features read from one paragraph's own text.
+struct Facts {
+    chars: usize,
+    marker: Option<Marker>,
+    ending: usize,
+    heading: bool,
+}
+
+impl Facts {
+    fn of(text: &str) -> Facts {
+        let chars = text.chars().count();
+        Facts { chars, marker: marker(text), ending: ending(text), heading: is_heading(text, chars) }
+    }
+
+    /// The marker's one-hot index, [`MARKERS`]`.len()` for none.
+    fn marker_index(&self) -> usize {
+        self.marker.and_then(|m| MARKERS.iter().position(|&x| x == m)).unwrap_or(MARKERS.len())
+    }
+}
+
 /// Second-pass features of a document: `texts` are its paragraphs in order, `first` their
 /// first-pass probabilities (`labels` order). Returns `texts.len() × feature_count` values,
 /// row-major.
@@ -341,8 +361,10 @@ pub(crate) fn features(texts: &[&str], first: &[Vec<f32>], labels: &[Label]) -> 
     let mut out = vec![0.0f32; n * d];
     let title = labels.iter().position(|&x| x == Label::Title);
     let title_like: Vec<bool> = first.iter().map(|p| Some(argmax(p)) == title).collect();
-    let lens: Vec<usize> = texts.iter().map(|t| t.chars().count()).collect();
-    let headings: Vec<bool> = texts.iter().zip(&lens).map(|(t, &c)| is_heading(t, c)).collect();
+    // What each paragraph says on its own, on all cores for a long input; the loop below only
+    // looks things up.
+    let facts: Vec<Facts> = crate::model::split_map(texts, |part| part.iter().map(|t| Facts::of(t)).collect());
+    let headings: Vec<bool> = facts.iter().map(|f| f.heading).collect();
 
     let mut last_heading: Option<usize> = None;
     // The last heading of the highest outline level seen in this report: an item under
@@ -380,12 +402,10 @@ pub(crate) fn features(texts: &[&str], first: &[Vec<f32>], labels: &[Label]) -> 
         row[f + 5] = f32::from(headings[i]);
         row[f + 6] = f32::from(i > 0 && headings[i - 1]);
         row[f + 7] = f32::from(i + 1 < n && headings[i + 1]);
-        let marker_index =
-            |t: &str| marker(t).and_then(|m| MARKERS.iter().position(|&x| x == m)).unwrap_or(MARKERS.len());
-        row[l.marker() + marker_index(texts[i])] = 1.0;
-        row[l.heading_marker() + last_heading.map_or(MARKERS.len(), |h| marker_index(texts[h]))] = 1.0;
-        row[l.ending() + ending(texts[i])] = 1.0;
-        row[l.length() + length_bucket(lens[i])] = 1.0;
+        row[l.marker() + facts[i].marker_index()] = 1.0;
+        row[l.heading_marker() + last_heading.map_or(MARKERS.len(), |h| facts[h].marker_index())] = 1.0;
+        row[l.ending() + facts[i].ending] = 1.0;
+        row[l.length() + length_bucket(facts[i].chars)] = 1.0;
         let since = if title_like[i] { Some(0) } else { last_title.map(|t| i - t) };
         row[l.since_title() + distance_bucket(since, &SINCE_TITLE_EDGES)] = 1.0;
         row[l.until_title() + distance_bucket(next_title[i].map(|t| t - i), &TO_TITLE_EDGES)] = 1.0;
@@ -397,7 +417,7 @@ pub(crate) fn features(texts: &[&str], first: &[Vec<f32>], labels: &[Label]) -> 
 
         if headings[i] {
             last_heading = Some(i);
-            let r = rank(marker(texts[i]));
+            let r = rank(facts[i].marker);
             if section.is_none_or(|(_, best)| r <= best) {
                 section = Some((i, r));
             }

@@ -37,6 +37,7 @@ mod lexicon;
 mod metrics;
 mod model;
 mod paragraph;
+mod parallel;
 #[cfg(feature = "train")]
 mod sparse;
 #[cfg(feature = "train")]

@@ -51,25 +51,21 @@ fn tagging_threads(n: usize) -> usize {
     std::env::var("TIAOLI_THREADS").ok().and_then(|v| v.parse().ok()).unwrap_or(cores).clamp(1, 64)
 }
 
-/// `f` over `items` cut into consecutive parts, one part per thread (see
-/// [`tagging_threads`]), results in item order. `f` maps a part to one result per item, so
-/// the result does not depend on how the items were split.
+/// `f` over `items` cut into consecutive parts, on the threads [`tagging_threads`] allows,
+/// results in item order. `f` maps a part to one result per item, so the result does not
+/// depend on how the items were split.
 pub(crate) fn split_map<T: Sync, R: Send>(items: &[T], f: impl Fn(&[T]) -> Vec<R> + Sync) -> Vec<R> {
+    // Parts much smaller than a thread's share, taken as threads get free: with one part per
+    // thread, the thread that drew the longer paragraphs kept the other waiting.
+    const PART: usize = 1024;
     let threads = tagging_threads(items.len());
     if threads <= 1 {
         return f(items);
     }
-    let chunk = items.len().div_ceil(threads);
-    std::thread::scope(|scope| {
-        let f = &f;
-        let workers: Vec<_> = items.chunks(chunk).map(|part| scope.spawn(move || f(part))).collect();
-        let mut out = Vec::with_capacity(items.len());
-        for (worker, part) in workers.into_iter().zip(items.chunks(chunk)) {
-            // Nothing here panics on input; should a thread die anyway, redo its part.
-            out.extend(worker.join().unwrap_or_else(|_| f(part)));
-        }
-        out
-    })
+    let parts: Vec<&[T]> = items.chunks(PART).collect();
+    let done = crate::parallel::map(&parts, threads, |part| f(part));
+    // Nothing here panics on input; should a part fail anyway, it is redone here.
+    done.into_iter().zip(&parts).flat_map(|(result, part)| result.unwrap_or_else(|| f(part))).collect()
 }
 
 /// The model format version this build writes.

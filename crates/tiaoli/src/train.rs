@@ -733,30 +733,11 @@ enum FirstPass {
 /// `f` of every item, in item order, computed on up to as many threads as the machine has
 /// cores. A panic in `f` becomes an error.
 fn parallel_map<T: Sync, R: Send>(items: &[T], f: impl Fn(&T) -> Result<R> + Sync) -> Vec<Result<R>> {
-    let threads = std::thread::available_parallelism().map_or(1, usize::from).min(items.len()).max(1);
-    let next = std::sync::atomic::AtomicUsize::new(0);
-    let mut slots: Vec<Option<Result<R>>> = (0..items.len()).map(|_| None).collect();
-    std::thread::scope(|scope| {
-        let workers: Vec<_> = (0..threads)
-            .map(|_| {
-                scope.spawn(|| {
-                    let mut done = Vec::new();
-                    loop {
-                        let i = next.fetch_add(1, std::sync::atomic::Ordering::Relaxed);
-                        let Some(item) = items.get(i) else { break done };
-                        done.push((i, f(item)));
-                    }
-                })
-            })
-            .collect();
-        for worker in workers {
-            // A panicking worker leaves its slots empty; they become errors below.
-            for (i, result) in worker.join().unwrap_or_default() {
-                slots[i] = Some(result);
-            }
-        }
-    });
-    slots.into_iter().map(|slot| slot.unwrap_or_else(|| Err(Error::Fit("a training thread panicked".into())))).collect()
+    let threads = std::thread::available_parallelism().map_or(1, usize::from);
+    crate::parallel::map(items, threads, f)
+        .into_iter()
+        .map(|slot| slot.unwrap_or_else(|| Err(Error::Fit("a training thread panicked".into()))))
+        .collect()
 }
 
 /// The labels of `corpus`, in [`Label::ALL`] order; an error unless there are two or more.
