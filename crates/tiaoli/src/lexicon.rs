@@ -33,7 +33,8 @@ pub(crate) const NONE: u32 = u32::MAX;
 struct Step {
     node: u32,
     /// The id of the term the child spells, or [`Step::NO_TERM`]; [`Step::WORD`] set if it
-    /// spells a dictionary word.
+    /// spells a dictionary word. Term ids fit in 31 bits: the loader takes a vocabulary only as
+    /// long as its file holds (9 bytes a term at least), and 2^31 terms would need 19 GB.
     info: u32,
 }
 

@@ -835,10 +835,16 @@ mod tests {
         let entries = segmentation_dictionary(&Jieba::new(), &texts);
         let full = Jieba::new();
         let reduced = crate::lexicon::reduced_jieba(&entries);
+        // And tiaoli's own cutter, which inference uses, with the same entries.
+        let words = Ngrams { words: Some((1, 1)), chars: None };
+        let lexicon = Analyzer { lexicon: Lexicon::new(&entries), ngrams: words };
         for text in texts {
             let a: Vec<&str> = full.cut(text, false).iter().map(|t| t.word).collect();
             let b: Vec<&str> = reduced.cut(text, false).iter().map(|t| t.word).collect();
             assert_eq!(a, b);
+            let mut c = Vec::new();
+            lexicon.for_each_term(text, &mut Scratch::default(), |_, w| c.push(w.to_owned()));
+            assert_eq!(a, c);
         }
     }
 }
