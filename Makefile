@@ -48,11 +48,11 @@ lint:
 rust-tests:
 	cargo test --workspace --locked
 
-## Inference builds for the browser without the training feature and without jieba's
-## default dictionary (zstd-sys would need clang and add ~2 MB).
+## Inference builds for the browser without the training feature and without jieba-rs
+## (it cuts words itself; jieba's default dictionary alone would need clang and add ~2 MB).
 wasm-core:
 	cargo build -p tiaoli --no-default-features --features default-model --target wasm32-unknown-unknown --locked
-	@if cargo tree -p tiaoli --no-default-features --features default-model --target wasm32-unknown-unknown -e normal | grep -E 'linfa|ndarray|zstd|include-flate'; then \
+	@if cargo tree -p tiaoli --no-default-features --features default-model --target wasm32-unknown-unknown -e normal | grep -E 'linfa|ndarray|zstd|include-flate|jieba'; then \
 		echo "error: the inference build pulls in training or dictionary crates (above)"; exit 1; fi
 	@echo "inference-only core builds for wasm32-unknown-unknown"
 
