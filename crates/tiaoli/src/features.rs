@@ -152,9 +152,11 @@ fn normalise_each(text: &str, mut push: impl FnMut(char)) {
 /// Reusable buffers, so tagging a long report allocates once.
 #[derive(Debug, Default)]
 pub(crate) struct Scratch {
-    normalised: String,
-    /// The characters of `normalised`.
+    /// The normalised paragraph, as characters.
     symbols: Vec<u32>,
+    /// The same as text (training).
+    #[cfg(any(test, feature = "train"))]
+    normalised: String,
     cut: Cut,
     /// Byte offsets of the characters of `normalised`, and its length (training).
     #[cfg(any(test, feature = "train"))]
@@ -182,17 +184,13 @@ pub(crate) struct Analyzer {
 }
 
 impl Analyzer {
-    /// Normalise `text` into `scratch` and segment it; with `found`, also report the ids of
-    /// its known character n-grams.
+    /// Normalise `text` into `scratch.symbols`, segment it if the model has word n-grams,
+    /// and report the ids of its known character n-grams to `found`.
     fn analyse(&self, text: &str, scratch: &mut Scratch, found: impl FnMut(u32)) {
-        let (normalised, symbols) = (&mut scratch.normalised, &mut scratch.symbols);
-        normalised.clear();
+        let symbols = &mut scratch.symbols;
         symbols.clear();
-        normalise_each(crate::paragraph::analysed(text), |c| {
-            normalised.push(c);
-            symbols.push(u32::from(c));
-        });
-        self.lexicon.analyse(&scratch.symbols, self.ngrams.chars, &mut scratch.cut, found);
+        normalise_each(crate::paragraph::analysed(text), |c| symbols.push(u32::from(c)));
+        self.lexicon.analyse(&scratch.symbols, self.ngrams, &mut scratch.cut, found);
     }
 
     /// Call `emit` with every term of `text`, as (kind, term) pairs; a term repeats as often
@@ -201,6 +199,9 @@ impl Analyzer {
     #[cfg(any(test, feature = "train"))]
     pub(crate) fn for_each_term(&self, text: &str, scratch: &mut Scratch, mut emit: impl FnMut(TermKind, &str)) {
         self.analyse(text, scratch, |_| {});
+        // Training needs the terms as text; tagging never builds it.
+        scratch.normalised.clear();
+        scratch.normalised.extend(scratch.symbols.iter().filter_map(|&c| char::from_u32(c)));
         let norm = scratch.normalised.as_str();
         scratch.char_starts.clear();
         scratch.char_starts.extend(norm.char_indices().map(|(i, _)| i));

@@ -22,7 +22,7 @@
 
 use rustc_hash::FxHashMap;
 
-use crate::features::{DictEntry, TermKind};
+use crate::features::{DictEntry, Ngrams, TermKind};
 
 /// No node, term, word or symbol.
 pub(crate) const NONE: u32 = u32::MAX;
@@ -285,21 +285,16 @@ impl Lexicon {
 
     /// Segment `text` (characters as `u32`) and report its character n-grams.
     ///
-    /// Leaves in `cut.words` the words of `text[1..len - 1]` (the frame characters at both
-    /// ends are not segmented) that are not white space, with their word symbols. With
-    /// `char_ngrams`, calls `found` with the id of every known character n-gram of `text`
-    /// whose length is in the range, as often as it occurs; a lone `^` or `$` frame marker
-    /// is never one.
-    pub(crate) fn analyse(
-        &self,
-        text: &[u32],
-        char_ngrams: Option<(u8, u8)>,
-        cut: &mut Cut,
-        mut found: impl FnMut(u32),
-    ) {
+    /// If `ngrams` has word n-grams, leaves in `cut.words` the words of `text[1..len - 1]`
+    /// (the frame characters at both ends are not segmented) that are not white space, with
+    /// their word symbols; otherwise none. If it has character n-grams, calls `found` with the
+    /// id of every known character n-gram of `text` whose length is in their range, as often
+    /// as it occurs; a lone `^` or `$` frame marker is never one.
+    pub(crate) fn analyse(&self, text: &[u32], ngrams: Ngrams, cut: &mut Cut, mut found: impl FnMut(u32)) {
         let n = text.len();
-        let inner = 1..n.saturating_sub(1);
-        let (lo, hi) = char_ngrams.map_or((usize::MAX, 0), |(lo, hi)| (usize::from(lo), usize::from(hi)));
+        // Without word n-grams there is nothing to cut: no character starts a word.
+        let inner = if ngrams.words.is_some() { 1..n.saturating_sub(1) } else { 1..1 };
+        let (lo, hi) = ngrams.chars.map_or((usize::MAX, 0), |(lo, hi)| (usize::from(lo), usize::from(hi)));
 
         cut.han_end.clear();
         cut.han_end.resize(n, 0);
