@@ -188,10 +188,15 @@ fn length_bucket(chars: usize) -> usize {
 const LENGTHS: [&str; 6] = ["≤8 chars", "9–15 chars", "16–30 chars", "31–60 chars", "61–120 chars", ">120 chars"];
 
 /// Whether a paragraph reads as a heading: a marker or a final colon, short, not a sentence.
+#[cfg(test)]
 fn is_heading(text: &str, chars: usize) -> bool {
-    let marked = marker(text).is_some_and(|m| m != Marker::Enumerated);
-    let e = ending(text);
-    (text.starts_with('#')) || (chars <= 30 && e != 1 && e != 2 && (marked || e == 0))
+    reads_as_heading(text, chars, marker(text), ending(text))
+}
+
+/// [`is_heading`] from the paragraph's marker and [`ending`], already found.
+fn reads_as_heading(text: &str, chars: usize, marker: Option<Marker>, ending: usize) -> bool {
+    let marked = marker.is_some_and(|m| m != Marker::Enumerated);
+    text.starts_with('#') || (chars <= 30 && ending != 1 && ending != 2 && (marked || ending == 0))
 }
 
 fn distance_bucket(d: Option<usize>, edges: &[usize]) -> usize {
@@ -340,8 +345,8 @@ struct Facts {
 
 impl Facts {
     fn of(text: &str) -> Facts {
-        let chars = text.chars().count();
-        Facts { chars, marker: marker(text), ending: ending(text), heading: is_heading(text, chars) }
+        let (chars, marker, ending) = (text.chars().count(), marker(text), ending(text));
+        Facts { chars, marker, ending, heading: reads_as_heading(text, chars, marker, ending) }
     }
 
     /// The marker's one-hot index, [`MARKERS`]`.len()` for none.
@@ -363,7 +368,7 @@ pub(crate) fn features(texts: &[&str], first: &[Vec<f32>], labels: &[Label]) -> 
     let title_like: Vec<bool> = first.iter().map(|p| Some(argmax(p)) == title).collect();
     // What each paragraph says on its own, on all cores for a long input; the loop below only
     // looks things up.
-    let facts: Vec<Facts> = crate::model::split_map(texts, |part| part.iter().map(|t| Facts::of(t)).collect());
+    let facts: Vec<Facts> = crate::parallel::split_map(texts, |part| part.iter().map(|t| Facts::of(t)).collect());
     let headings: Vec<bool> = facts.iter().map(|f| f.heading).collect();
 
     let mut last_heading: Option<usize> = None;
@@ -482,7 +487,7 @@ impl Round {
     pub(crate) fn predict(&self, x: &[f32], k: usize) -> Vec<Vec<f32>> {
         let rows: Vec<&[f32]> = x.chunks_exact(feature_count(k)).collect();
         // Rows are independent given the features, so a long input is split over the cores.
-        crate::model::split_map(&rows, |part| part.iter().map(|row| self.predict_row(row, k)).collect())
+        crate::parallel::split_map(&rows, |part| part.iter().map(|row| self.predict_row(row, k)).collect())
     }
 
     fn predict_row(&self, row: &[f32], k: usize) -> Vec<f32> {

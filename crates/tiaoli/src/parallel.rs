@@ -33,6 +33,38 @@ pub(crate) fn map<T: Sync, R: Send>(items: &[T], threads: usize, f: impl Fn(&T) 
     slots
 }
 
+/// Inputs shorter than this many paragraphs are tagged on one thread: a report has a few
+/// dozen, and starting threads would cost more than it saves.
+const PARALLEL_FROM: usize = 4096;
+
+/// How many threads tagging uses for `n` paragraphs: one below [`PARALLEL_FROM`] and in the
+/// browser; otherwise the machine's cores, or `TIAOLI_THREADS` if set (as
+/// `RAYON_NUM_THREADS` works for tokenizers).
+fn tagging_threads(n: usize) -> usize {
+    if cfg!(target_arch = "wasm32") || n < PARALLEL_FROM {
+        return 1;
+    }
+    let cores = std::thread::available_parallelism().map_or(1, usize::from);
+    std::env::var("TIAOLI_THREADS").ok().and_then(|v| v.parse().ok()).unwrap_or(cores).clamp(1, 64)
+}
+
+/// `f` over `items` cut into consecutive parts, on the threads [`tagging_threads`] allows,
+/// results in item order. `f` maps a part to one result per item, so the result does not
+/// depend on how the items were split.
+pub(crate) fn split_map<T: Sync, R: Send>(items: &[T], f: impl Fn(&[T]) -> Vec<R> + Sync) -> Vec<R> {
+    // Parts much smaller than a thread's share, taken as threads get free: with one part per
+    // thread, the thread that drew the longer paragraphs kept the other waiting.
+    const PART: usize = 1024;
+    let threads = tagging_threads(items.len());
+    if threads <= 1 {
+        return f(items);
+    }
+    let parts: Vec<&[T]> = items.chunks(PART).collect();
+    let done = map(&parts, threads, |part| f(part));
+    // Nothing here panics on input; should a part fail anyway, it is redone here.
+    done.into_iter().zip(&parts).flat_map(|(result, part)| result.unwrap_or_else(|| f(part))).collect()
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;
