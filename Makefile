@@ -2,8 +2,9 @@
 
 SHARED ?= ../shared
 CORPUS ?= $(SHARED)/corpus
-# The shipped model learns from the seed corpus and the project's own (data/corpus).
-TRAIN_DATA := $(CORPUS) data/corpus
+REAL   ?= $(SHARED)/real/corpus
+# The shipped model learns from the seed corpus, the real reports and the project's own (data/corpus).
+TRAIN_DATA := $(CORPUS) $(REAL) data/corpus
 MODEL  := models/default.tiaoli
 TIAOLI := target/release/tiaoli
 VENV   := bench/.venv
@@ -67,15 +68,15 @@ browser-tests: wasm release-cli
 release-cli:
 	cargo build --release --locked -p tiaoli-cli
 
-$(CORPUS):
-	@echo "error: $(CORPUS) not found: the labelled corpus lives beside the repository (SHARED=...)" >&2; exit 1
+$(CORPUS) $(REAL):
+	@echo "error: $@ not found: the labelled corpora live beside the repository (SHARED=...)" >&2; exit 1
 
 ## Rebuild the shipped model from the labelled corpus (byte-identical for the same corpus).
-model: release-cli | $(CORPUS)
+model: release-cli | $(CORPUS) $(REAL)
 	$(TIAOLI) train --data $(TRAIN_DATA) --out $(MODEL)
 
 ## Retrain into a temporary file and compare with the committed model.
-check-model: release-cli | $(CORPUS)
+check-model: release-cli | $(CORPUS) $(REAL) $(REAL)
 	@tmp=$$(mktemp -d) && $(TIAOLI) train --data $(TRAIN_DATA) --out $$tmp/model.tiaoli >/dev/null && \
 	  if cmp -s $$tmp/model.tiaoli $(MODEL); then echo "$(MODEL) is byte-identical to a fresh training run"; rm -rf $$tmp; \
 	  else echo "$(MODEL) differs from a fresh training run ($$tmp/model.tiaoli)"; exit 1; fi

@@ -2,8 +2,9 @@
 
 Usage: bench/.venv/bin/python bench/report.py --dir RUN_DIR --out bench/results/DATE.md
 RUN_DIR holds env.json, commands.txt, cv-{seed,both}-{tiaoli-context,tiaoli-paragraph,sklearn,
-fasttext}.json, native.json and web.json; any of them may be missing or hold {"error": ...}:
-the report then says what could not run instead of failing.
+fasttext}.json, native.json, web.json and accuracy/ (bench/accuracy.sh's JSON, tabled by
+bench/accuracy.py; accuracy-error.txt if it could not run); any of them may be missing or hold
+{"error": ...}: the report then says what could not run instead of failing.
 """
 
 import argparse
@@ -14,6 +15,8 @@ import matplotlib
 
 matplotlib.use("Agg")
 import matplotlib.pyplot as plt  # noqa: E402
+
+import accuracy  # noqa: E402  (bench/accuracy.py, beside this file)
 
 LABELS = ["title", "opening", "work", "experience", "problems", "plans", "closing", "boilerplate"]
 SYSTEMS = [("tiaoli-context", "tiaoli, in context"), ("tiaoli-paragraph", "tiaoli, per paragraph"),
@@ -223,6 +226,7 @@ def main():
     cv = {s: {k: load(d / f"cv-{s}-{k}.json") for k, _ in SYSTEMS} for s, _ in SETTINGS}
     native = load(d / "native.json")
     web = load(d / "web.json")
+    real = {k: accuracy.load(d / "accuracy" / f"A-{k}.json") for k, _ in accuracy.SYSTEMS}
     charts = {}
 
     def chart(name, fn, *data):
@@ -284,6 +288,10 @@ def main():
         w(f"| accuracy, {title} | {cvcell(s, 'tiaoli-context', 'accuracy')} | "
           f"{cvcell(s, 'tiaoli-paragraph', 'accuracy')} | {cvcell(s, 'sklearn', 'accuracy')} | "
           f"{cvcell(s, 'fasttext', 'accuracy')} |")
+    if (d / "accuracy").is_dir():
+        for name, path in (("macro-F1, real reports (5 folds by author)", ("macro_f1",)),
+                           ("macro-F1, real reports, drafts", ("drafts", "macro_f1"))):
+            w(f"| {name} | " + " | ".join(f3(accuracy.get(real[k], *path)) for k, _ in accuracy.SYSTEMS) + " |")
     if train:
         rows = train["seed"]["rows"]
         w(f"| training on the corpus ({rows} paragraphs): time | {tr('tiaoli', 'seconds', lambda x: f'{x:.1f} s')} | "
@@ -390,6 +398,17 @@ def main():
     if charts.get("accuracy"):
         w(f"![F1 per type for the four systems, in both settings]({charts['accuracy']})")
         w("")
+
+    # -- accuracy on the real reports (bench/accuracy.sh)
+    if (d / "accuracy").is_dir():
+        L += accuracy.render(d / "accuracy", heading="##")
+    else:
+        why = (d / "accuracy-error.txt").read_text(encoding="utf-8").strip() if (d / "accuracy-error.txt").exists() \
+            else "not run"
+        w("## Accuracy on real reports")
+        w("")
+        w(f"`bench/accuracy.sh` could not run: `{why}`")
+    w("")
 
     # -- training
     if ok(native):

@@ -4,6 +4,7 @@
 # Expects the release CLI, web/pkg (make wasm) and bench/.venv (the Makefile builds them).
 # A step that fails is reported in the results instead of stopping the run.
 # Usage: bench/run.sh [CORPUS_DIR [EXTRA_TRAINING_DIR]]
+# (bench/accuracy.sh also reads the real reports from CORPUS_DIR/../real/corpus.)
 set -uo pipefail
 cd "$(dirname "$0")/.."
 corpus=${1:-../shared/corpus}
@@ -61,6 +62,14 @@ run "$tmp/cv-both-tiaoli-context.json" "$tiaoli" cv --data "$corpus" --folds 5 -
 run "$tmp/cv-both-tiaoli-paragraph.json" "$tiaoli" cv --data "$corpus" --folds 5 --train-also "$also" --context off --json
 run "$tmp/cv-both-sklearn.json" "$py" bench/sklearn_cv.py --data "$corpus" --folds-json "$folds" --train-also "$also" --json
 run "$tmp/cv-both-fasttext.json" "$py" bench/fasttext_cv.py --data "$corpus" --folds-json "$folds" --train-also "$also" --json
+
+# Accuracy on the real reports (beside the seed corpus: $shared/real/corpus), by author, by genre, on
+# drafts, and on each corpus with the other two in training; its JSON in $tmp/accuracy for report.py.
+shared=$(dirname "$corpus")
+echo "bench/accuracy.sh $tiaoli $shared --json-dir accuracy" >> "$tmp/commands.txt"
+log "bench/accuracy.sh $tiaoli $shared"
+bench/accuracy.sh "$tiaoli" "$shared" --json-dir "$tmp/accuracy" 2>&1 > /dev/null | tee "$tmp/accuracy.log" >&2
+[ "${PIPESTATUS[0]}" = 0 ] || tail -1 "$tmp/accuracy.log" > "$tmp/accuracy-error.txt"
 
 # Training, scaling and native tagging (native.py measures each in its own process).
 run "$tmp/native.log" "$py" bench/native.py --tiaoli "$tiaoli" --ceiling "$ceiling" --corpus "$corpus" \

@@ -1,8 +1,8 @@
 //! The library's public API: the shipped model, training, the model file, cross-validation.
 
 use tiaoli::{
-    assign_folds, cross_validate, ClassBalance, Context, Corpus, Error, Example, FittedTagger, Label, ModelError,
-    Split, TaggerParams, FORMAT_VERSION,
+    assign_folds, cross_validate, ClassBalance, Context, Corpus, Drafts, Error, Example, FittedTagger, Label,
+    ModelError, Split, TaggerParams, DRAFT_CUTS, FORMAT_VERSION,
 };
 
 use crate::helpers::{crc32, mini_corpus, mini_model, mini_model_bytes, mini_params, sample_report_path};
@@ -64,8 +64,9 @@ fn paragraph_offsets_slice_the_input() {
 #[test]
 fn a_model_learns_its_corpus() {
     let corpus = mini_corpus();
-    let evaluation = tiaoli::evaluate(mini_model(), &corpus);
-    assert!(evaluation.accuracy > 0.9, "training accuracy {}", evaluation.accuracy);
+    let scored = tiaoli::evaluate(mini_model(), &corpus);
+    assert!(scored.evaluation.accuracy > 0.9, "training accuracy {}", scored.evaluation.accuracy);
+    assert_eq!(scored.calibration.total, corpus.len());
     assert_eq!(mini_model().predict("2022年度工会工作总结").label, Label::Title);
 }
 
@@ -115,12 +116,15 @@ fn other_files_and_versions_are_named() {
     assert_eq!(err, ModelError::UnsupportedVersion { found: FORMAT_VERSION + 1, supported: FORMAT_VERSION });
     assert!(err.to_string().contains(&format!("format version {} is not supported", FORMAT_VERSION + 1)), "{err}");
 
-    // Version 2's context pass is no longer computed: such a file asks to be retrained.
-    let mut old = mini_model_bytes().to_vec();
-    old[8..12].copy_from_slice(&2u32.to_le_bytes());
-    let err = FittedTagger::from_bytes(&old).unwrap_err();
-    assert_eq!(err, ModelError::UnsupportedVersion { found: 2, supported: FORMAT_VERSION });
-    assert!(err.to_string().contains("retrain the model"), "{err}");
+    // The context passes of versions 2 and 3 are no longer computed: such a file asks to be
+    // retrained.
+    for version in [2u32, 3] {
+        let mut old = mini_model_bytes().to_vec();
+        old[8..12].copy_from_slice(&version.to_le_bytes());
+        let err = FittedTagger::from_bytes(&old).unwrap_err();
+        assert_eq!(err, ModelError::UnsupportedVersion { found: version, supported: FORMAT_VERSION });
+        assert!(err.to_string().contains("retrain the model"), "{err}");
+    }
 }
 
 #[test]
@@ -218,6 +222,7 @@ fn example(text: &str, label: Label, group: &str) -> Example {
         doc: group.into(),
         group: group.into(),
         sector: None,
+        genre: None,
         source: ("test".into(), 1),
     }
 }
@@ -265,8 +270,20 @@ fn cross_validation_keeps_reports_whole() {
     let corpus = mini_corpus();
     let folds = assign_folds(&corpus, 2, 0).unwrap();
     assert_eq!(folds.len(), 4, "one fold per group, for the four reports");
-    let cv = cross_validate(&mini_params(), &corpus, &Split::Reports { folds: 2, seed: 0 }, None, |_, _| {}).unwrap();
+    let split = Split::Reports { folds: 2, seed: 0 };
+    let cv = cross_validate(&mini_params(), &corpus, &split, None, Drafts::Score, |_, _| {}).unwrap();
     assert_eq!(cv.predictions.len(), corpus.len());
+    assert_eq!(cv.fold_of.len(), corpus.len());
+    // Each held-out report, cut after 3, 5, 8, … paragraphs while it is longer than the cut.
+    let mut lengths: std::collections::BTreeMap<&str, usize> = Default::default();
+    for e in corpus.examples() {
+        *lengths.entry(e.doc.as_str()).or_default() += 1;
+    }
+    let draft_rows: usize = lengths.values().map(|&n| DRAFT_CUTS.iter().filter(|&&c| c < n).sum::<usize>()).sum();
+    let drafts = cv.drafts.as_ref().expect("drafts were asked for");
+    assert_eq!(drafts.evaluation.total, draft_rows);
+    assert_eq!(drafts.calibration.total, draft_rows);
+    assert!((0.0..=1.0).contains(&cv.calibration.ece));
     assert_eq!(cv.folds.iter().map(|f| f.evaluation.total).sum::<usize>(), corpus.len());
     for f in &cv.folds {
         assert_eq!(f.train_rows + f.evaluation.total, corpus.len());
@@ -283,12 +300,13 @@ fn cross_validation_can_train_on_more_data_but_tests_only_its_own() {
         (0..all.len()).partition(|&i| ["bank", "school"].contains(&all.examples()[i].group.as_str()));
     let (own, extra) = (all.select(&own), all.select(&extra));
     let split = Split::Reports { folds: 2, seed: 0 };
-    let cv = cross_validate(&mini_params(), &own, &split, Some(&extra), |_, _| {}).unwrap();
+    let cv = cross_validate(&mini_params(), &own, &split, Some(&extra), Drafts::Skip, |_, _| {}).unwrap();
+    assert!(cv.drafts.is_none());
     assert_eq!(cv.predictions.len(), own.len());
     for f in &cv.folds {
         assert_eq!(f.train_rows, own.len() - f.evaluation.total + extra.len());
         assert!(f.groups.iter().all(|g| g == "bank" || g == "school"), "{:?}", f.groups);
     }
-    let alone = cross_validate(&mini_params(), &own, &split, None, |_, _| {}).unwrap();
+    let alone = cross_validate(&mini_params(), &own, &split, None, Drafts::Skip, |_, _| {}).unwrap();
     assert_eq!(alone.folds[0].train_rows, own.len() - alone.folds[0].evaluation.total);
 }

@@ -10,7 +10,7 @@ use std::time::Instant;
 use anyhow::{bail, Context as _};
 use clap::{Args, Parser, Subcommand, ValueEnum};
 use indicatif::{ProgressBar, ProgressStyle};
-use tiaoli::{ClassBalance, Context, Corpus, FittedTagger, Split, Stage, TaggerParams};
+use tiaoli::{Augmentation, ClassBalance, Context, Corpus, Drafts, FittedTagger, Split, Stage, TaggerParams};
 
 /// Show the structure of Chinese work reports (工作总结): tag every paragraph with its
 /// section type.
@@ -132,6 +132,35 @@ struct Settings {
     /// Grouped folds for the out-of-fold scores the context pass learns from
     #[arg(long, default_value_t = TaggerParams::DEFAULT_INNER_FOLDS)]
     inner_folds: usize,
+    /// Also learn from copies of every report restyled as people write drafts
+    #[arg(long, value_enum, default_value_t = TaggerParams::DEFAULT_AUGMENTATION.into())]
+    augment: AugmentArg,
+}
+
+#[derive(Debug, Clone, Copy, ValueEnum)]
+enum AugmentArg {
+    /// Every report also in Markdown, bare or emphasised style
+    Restyle,
+    /// The corpus as it is
+    None,
+}
+
+impl From<Augmentation> for AugmentArg {
+    fn from(a: Augmentation) -> AugmentArg {
+        match a {
+            Augmentation::Restyle => AugmentArg::Restyle,
+            Augmentation::None => AugmentArg::None,
+        }
+    }
+}
+
+impl From<AugmentArg> for Augmentation {
+    fn from(a: AugmentArg) -> Augmentation {
+        match a {
+            AugmentArg::Restyle => Augmentation::Restyle,
+            AugmentArg::None => Augmentation::None,
+        }
+    }
 }
 
 #[derive(Debug, Clone, Copy, ValueEnum)]
@@ -216,6 +245,7 @@ impl Settings {
             .context_alpha(self.context_alpha)
             .context_rounds(self.context_rounds)
             .inner_folds(self.inner_folds)
+            .augmentation(self.augment.into())
     }
 }
 
@@ -248,6 +278,8 @@ enum FoldUnit {
     Report,
     /// One sector (`sector`) per fold: how the model does on a sector it never saw
     Sector,
+    /// One genre (`genre`) per fold: how the model does on a kind of report it never saw
+    Genre,
 }
 
 #[derive(Debug, Args)]
@@ -267,6 +299,10 @@ struct CvArgs {
     /// tested on): score a small corpus on its own folds while a larger one helps training
     #[arg(long, value_name = "PATH", num_args = 1..)]
     train_also: Vec<PathBuf>,
+    /// Also score the held-out reports as drafts: each cut after 3, 5, 8, 12 and 20
+    /// paragraphs and tagged alone
+    #[arg(long)]
+    drafts: bool,
     /// Print one JSON object instead of tables
     #[arg(long)]
     json: bool,
@@ -309,12 +345,12 @@ fn run(cli: Cli) -> anyhow::Result<()> {
         Command::Eval(args) => {
             let tagger = args.model.load()?;
             let corpus = Corpus::load(&args.data.data)?;
-            let evaluation = tiaoli::evaluate(&tagger, &corpus);
+            let scored = tiaoli::evaluate(&tagger, &corpus);
             if args.json {
-                serde_json::to_writer(&mut out, &report::evaluation_json(&evaluation))?;
+                serde_json::to_writer(&mut out, &report::scored_json(&scored))?;
                 writeln!(out)?;
             } else {
-                report::write_evaluation(&mut out, &evaluation)?;
+                report::write_scored(&mut out, &scored)?;
             }
         }
         Command::Cv(args) => {
@@ -324,18 +360,17 @@ fn run(cli: Cli) -> anyhow::Result<()> {
             let split = match args.by {
                 FoldUnit::Report => Split::Reports { folds: args.folds, seed: args.seed },
                 FoldUnit::Sector => Split::Sectors,
+                FoldUnit::Genre => Split::Genres,
             };
-            let folds = match split {
-                Split::Reports { folds, .. } => folds,
-                Split::Sectors => corpus.sector_count(),
-            };
+            let folds = tiaoli::fold_count(&corpus, &split);
+            let drafts = if args.drafts { Drafts::Score } else { Drafts::Skip };
             let bar = progress_bar(folds * STAGES);
             let started = Instant::now();
             let progress = |fold: usize, stage: Stage| {
                 bar.set_position((fold * STAGES + stage_index(stage)) as u64);
                 bar.set_message(format!("fold {}/{folds}: {}", fold + 1, stage.describe()));
             };
-            let cv = tiaoli::cross_validate(&params, &corpus, &split, train_also.as_ref(), progress)?;
+            let cv = tiaoli::cross_validate(&params, &corpus, &split, train_also.as_ref(), drafts, progress)?;
             bar.finish_and_clear();
             if args.json {
                 serde_json::to_writer(

@@ -6,7 +6,9 @@ use std::time::Duration;
 
 use serde::ser::{Serialize, SerializeMap, Serializer};
 use serde_json::{json, Value};
-use tiaoli::{Corpus, CrossValidation, Evaluation, Explanation, FittedTagger, Label, Paragraph, Prediction};
+use tiaoli::{
+    Calibration, Corpus, CrossValidation, Evaluation, Explanation, FittedTagger, Label, Paragraph, Prediction, Scored,
+};
 use unicode_width::{UnicodeWidthChar, UnicodeWidthStr};
 
 /// A tagged paragraph, with its explanation when `--explain` asked for one.
@@ -156,6 +158,38 @@ pub fn evaluation_json(e: &Evaluation) -> Value {
     })
 }
 
+fn calibration_json(c: &Calibration) -> Value {
+    json!({
+        "ece": c.ece,
+        "wrong_confident": c.wrong_confident,
+        "threshold": Calibration::CONFIDENT,
+        "bins": Calibration::BINS,
+    })
+}
+
+/// An evaluation with its calibration, as `eval --json` prints it.
+pub fn scored_json(s: &Scored) -> Value {
+    let mut v = evaluation_json(&s.evaluation);
+    v["calibration"] = calibration_json(&s.calibration);
+    v
+}
+
+pub fn write_scored(out: &mut impl Write, s: &Scored) -> io::Result<()> {
+    write_evaluation(out, &s.evaluation)?;
+    write_calibration(out, &s.calibration)
+}
+
+fn write_calibration(out: &mut impl Write, c: &Calibration) -> io::Result<()> {
+    writeln!(out)?;
+    writeln!(out, "calibration: expected calibration error {:.3} ({} bins)", c.ece, Calibration::BINS)?;
+    writeln!(
+        out,
+        "             wrong at confidence ≥ {}: {:.1}% of paragraphs",
+        Calibration::CONFIDENT,
+        100.0 * c.wrong_confident
+    )
+}
+
 pub fn write_evaluation(out: &mut impl Write, e: &Evaluation) -> io::Result<()> {
     writeln!(out, "{}  {:>9}  {:>6}  {:>6}  {:>7}", pad("type", 22), "precision", "recall", "F1", "support")?;
     for c in &e.per_class {
@@ -195,6 +229,12 @@ pub fn cv_json(cv: &CrossValidation, corpus: &Corpus, seed: u64, train_also: &[P
         })
         .collect();
     let mut overall = evaluation_json(&cv.overall);
+    overall["calibration"] = calibration_json(&cv.calibration);
+    if let Some(drafts) = &cv.drafts {
+        let mut v = scored_json(drafts);
+        v["cuts"] = json!(tiaoli::DRAFT_CUTS);
+        overall["drafts"] = v;
+    }
     overall["folds"] = json!(folds);
     overall["seed"] = json!(seed);
     overall["rows"] = json!(corpus.len());
@@ -204,10 +244,19 @@ pub fn cv_json(cv: &CrossValidation, corpus: &Corpus, seed: u64, train_also: &[P
     overall["predictions"] = cv
         .predictions
         .iter()
+        .zip(&cv.fold_of)
         .zip(corpus.examples())
-        .map(
-            |(p, e)| json!({"file": e.source.0, "line": e.source.1, "gold": e.label.as_str(), "predicted": p.as_str()}),
-        )
+        .map(|((p, fold), e)| {
+            json!({
+                "file": e.source.0,
+                "line": e.source.1,
+                "doc": e.doc,
+                "fold": fold,
+                "gold": e.label.as_str(),
+                "predicted": p.label.as_str(),
+                "confidence": p.confidence,
+            })
+        })
         .collect();
     overall["seconds"] = json!(elapsed.as_secs_f64());
     overall
@@ -232,7 +281,18 @@ pub fn write_cv(
         writeln!(out, "{name}  {groups:>6}  {train:>5}  {:>4}  {:>8.3}  {:>8.3}", e.total, e.macro_f1, e.accuracy)?;
     }
     writeln!(out, "\noverall (pooled held-out predictions):\n")?;
-    write_evaluation(out, &cv.overall)
+    write_evaluation(out, &cv.overall)?;
+    write_calibration(out, &cv.calibration)?;
+    if let Some(drafts) = &cv.drafts {
+        let cuts: Vec<String> = tiaoli::DRAFT_CUTS.iter().map(usize::to_string).collect();
+        writeln!(
+            out,
+            "\ndrafts (every held-out report cut after {} paragraphs, each tagged alone):\n",
+            cuts.join(", ")
+        )?;
+        write_scored(out, drafts)?;
+    }
+    Ok(())
 }
 
 pub fn inspect_json(tagger: &FittedTagger, top: usize) -> Value {

@@ -24,6 +24,8 @@ pub struct Example {
     pub group: String,
     /// The sector the report comes from (`sector`), if the row says.
     pub sector: Option<String>,
+    /// The kind of report (`genre`: weekly, year-review, …), if the row says.
+    pub genre: Option<String>,
     /// Where the row is: corpus file and 1-based line, for messages.
     pub source: (PathBuf, usize),
 }
@@ -111,6 +113,7 @@ impl Corpus {
             let doc = field.optional_str("doc")?.map_or_else(|| default_doc.clone(), str::to_owned);
             let group = field.optional_str("group")?.map_or_else(|| doc.clone(), str::to_owned);
             let sector = field.optional_str("sector")?.map(str::to_owned);
+            let genre = field.optional_str("genre")?.map(str::to_owned);
             if let Some(doc_line) = field.optional_line()? {
                 match claims.entry((doc.clone(), doc_line)) {
                     Entry::Vacant(slot) => {
@@ -135,6 +138,7 @@ impl Corpus {
                 doc,
                 group,
                 sector,
+                genre,
                 source: (path.to_owned(), line_no),
             });
         }
@@ -168,11 +172,6 @@ impl Corpus {
     /// Number of distinct groups.
     pub fn group_count(&self) -> usize {
         self.examples.iter().map(|e| e.group.as_str()).collect::<std::collections::BTreeSet<_>>().len()
-    }
-
-    /// Number of distinct sectors, counting rows without one as one more.
-    pub fn sector_count(&self) -> usize {
-        self.examples.iter().map(|e| e.sector.as_deref()).collect::<std::collections::BTreeSet<_>>().len()
     }
 
     /// A subset, by row index.

@@ -1,16 +1,28 @@
-//! Cross-validation grouped by report, and evaluation of a model on a corpus.
+//! Cross-validation grouped by report, author, sector or genre; evaluation of a model on a
+//! corpus; the drafts score and calibration of the held-out predictions.
+//!
+//! # Drafts
+//!
+//! A writer sees tags while typing, so a report is also scored as the drafts it went
+//! through: each held-out document cut after [`DRAFT_CUTS`] paragraphs (the cuts shorter
+//! than the document), each prefix tagged alone, every line of every prefix scored against
+//! its label. A tagger that reads the last lines of a draft as a page's end, or a short text
+//! as a table of contents, scores well on whole reports and badly here.
 
 use std::collections::BTreeMap;
 
 use crate::corpus::Corpus;
 use crate::error::{Error, Result};
 use crate::label::Label;
-use crate::metrics::Evaluation;
-use crate::model::FittedTagger;
+use crate::metrics::{Calibration, Evaluation};
+use crate::model::{FittedTagger, Prediction};
+pub use crate::train::DRAFT_CUTS;
 use crate::train::{documents, Stage, TaggerParams};
 
 /// The sector of rows that name none.
 pub const NO_SECTOR: &str = "(no sector)";
+/// The genre of rows that name none.
+pub const NO_GENRE: &str = "(no genre)";
 
 /// The result of one fold.
 #[derive(Clone, Debug)]
@@ -32,23 +44,72 @@ pub struct CrossValidation {
     pub folds: Vec<Fold>,
     /// Scores over the pooled held-out predictions of all folds.
     pub overall: Evaluation,
+    /// How well the held-out confidences match accuracy.
+    pub calibration: Calibration,
     /// The held-out prediction for every row of the corpus, in corpus order.
-    pub predictions: Vec<Label>,
+    pub predictions: Vec<Prediction>,
+    /// The fold that held out every row (an index into `folds`), in corpus order.
+    pub fold_of: Vec<usize>,
+    /// The drafts score, when asked for (see the module docs).
+    pub drafts: Option<Scored>,
+}
+
+/// Scores of a set of predictions: labels and confidences.
+#[derive(Clone, Debug)]
+pub struct Scored {
+    /// Precision, recall and F1.
+    pub evaluation: Evaluation,
+    /// Confidence against accuracy.
+    pub calibration: Calibration,
+}
+
+impl Scored {
+    /// Score `predicted` against `gold`.
+    pub fn new(gold: &[Label], predicted: &[Prediction]) -> Scored {
+        let labels: Vec<Label> = predicted.iter().map(|p| p.label).collect();
+        Scored {
+            evaluation: Evaluation::new(gold, &labels),
+            calibration: Calibration::new(gold.iter().zip(predicted).map(|(g, p)| (*g == p.label, p.confidence))),
+        }
+    }
+}
+
+/// Whether [`cross_validate`] also scores the held-out reports as drafts.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub enum Drafts {
+    /// Score whole documents only.
+    Skip,
+    /// Also tag every held-out document's prefixes (see the module docs).
+    Score,
 }
 
 /// Score `tagger` on every row of `corpus`, each document (`doc`) tagged as a whole.
-pub fn evaluate(tagger: &FittedTagger, corpus: &Corpus) -> Evaluation {
+pub fn evaluate(tagger: &FittedTagger, corpus: &Corpus) -> Scored {
     let gold: Vec<Label> = corpus.examples().iter().map(|e| e.label).collect();
-    Evaluation::new(&gold, &predict(tagger, corpus))
+    Scored::new(&gold, &predict(tagger, corpus))
 }
 
-/// The predicted label of every row, each document tagged as a whole with its rows in order.
-pub fn predict(tagger: &FittedTagger, corpus: &Corpus) -> Vec<Label> {
-    let mut out = vec![Label::Work; corpus.len()];
+/// The prediction for every row, each document tagged as a whole with its rows in order.
+pub fn predict(tagger: &FittedTagger, corpus: &Corpus) -> Vec<Prediction> {
+    let mut out: Vec<Option<Prediction>> = vec![None; corpus.len()];
     for rows in documents(corpus) {
         let texts: Vec<&str> = rows.iter().map(|&i| corpus.examples()[i].text.as_str()).collect();
         for (&i, p) in rows.iter().zip(tagger.classify(&texts)) {
-            out[i] = p.label;
+            out[i] = Some(p);
+        }
+    }
+    // Every row is in exactly one document.
+    out.into_iter().flatten().collect()
+}
+
+/// The drafts of every document of `corpus` (see the module docs): each prefix's rows tagged
+/// alone, as (row, prediction) pairs, prefix after prefix.
+pub fn predict_drafts(tagger: &FittedTagger, corpus: &Corpus) -> Vec<(usize, Prediction)> {
+    let mut out = Vec::new();
+    for rows in documents(corpus) {
+        let texts: Vec<&str> = rows.iter().map(|&i| corpus.examples()[i].text.as_str()).collect();
+        for &cut in DRAFT_CUTS.iter().filter(|&&cut| cut < rows.len()) {
+            out.extend(rows[..cut].iter().copied().zip(tagger.classify(&texts[..cut])));
         }
     }
     out
@@ -101,17 +162,23 @@ pub enum Split {
     /// the sector [`NO_SECTOR`]), in sector name order: how a model does on a sector it never
     /// saw.
     Sectors,
+    /// One fold per genre ([`Example::genre`](crate::Example::genre); rows without one are
+    /// the genre [`NO_GENRE`]), in genre name order: how a model does on a kind of report
+    /// (weekly, probation, government …) it never saw.
+    Genres,
 }
 
 /// Cross-validate `params` on `corpus`, split as `split` says. Every fold trains on the rest
 /// of `corpus` plus all of `train_also` (if given), and is tested on its held-out rows of
 /// `corpus` only — so a small corpus can be scored on fixed folds while a larger one helps
-/// training. `progress` is called with the fold number (from 0) and each training stage.
+/// training. With [`Drafts::Score`], the held-out documents are also scored as drafts (see
+/// the module docs). `progress` is called with the fold number (from 0) and each training stage.
 pub fn cross_validate(
     params: &TaggerParams,
     corpus: &Corpus,
     split: &Split,
     train_also: Option<&Corpus>,
+    drafts: Drafts,
     progress: impl FnMut(usize, Stage),
 ) -> Result<CrossValidation> {
     let (fold_of, names) = match *split {
@@ -120,36 +187,56 @@ pub fn cross_validate(
             let fold_of: Vec<usize> = corpus.examples().iter().map(|e| fold_of_group[&e.group]).collect();
             (fold_of, (1..=folds).map(|i| format!("fold {i}")).collect())
         }
-        Split::Sectors => {
-            let sector = |e: &crate::corpus::Example| e.sector.clone().unwrap_or_else(|| NO_SECTOR.to_owned());
-            let sectors: Vec<String> =
-                corpus.examples().iter().map(sector).collect::<std::collections::BTreeSet<_>>().into_iter().collect();
-            if sectors.len() < 2 {
-                return Err(Error::InvalidParam {
-                    name: "by",
-                    reason: format!(
-                        "leaving one sector out needs at least 2 sectors, the corpus has {}",
-                        sectors.len()
-                    ),
-                });
-            }
-            let fold_of: Vec<usize> =
-                corpus.examples().iter().map(|e| sectors.binary_search(&sector(e)).unwrap_or(0)).collect();
-            (fold_of, sectors)
-        }
+        Split::Sectors => by_field(corpus, "sector", NO_SECTOR, |e| e.sector.as_deref())?,
+        Split::Genres => by_field(corpus, "genre", NO_GENRE, |e| e.genre.as_deref())?,
     };
-    run_folds(params, corpus, train_also, &fold_of, names, progress)
+    run_folds(params, corpus, train_also, drafts, &fold_of, names, progress)
+}
+
+/// One fold per value of a row's `field` (`missing` for rows without one), in name order:
+/// the fold of every row, and the folds' names.
+fn by_field(
+    corpus: &Corpus,
+    field: &str,
+    missing: &str,
+    value: impl Fn(&crate::corpus::Example) -> Option<&str>,
+) -> Result<(Vec<usize>, Vec<String>)> {
+    let name = |e| value(e).unwrap_or(missing).to_owned();
+    let names: Vec<String> =
+        corpus.examples().iter().map(name).collect::<std::collections::BTreeSet<_>>().into_iter().collect();
+    if names.len() < 2 {
+        return Err(Error::InvalidParam {
+            name: "by",
+            reason: format!("leaving one {field} out needs at least 2 of them, the corpus has {}", names.len()),
+        });
+    }
+    let fold_of = corpus.examples().iter().map(|e| names.binary_search(&name(e)).unwrap_or(0)).collect();
+    Ok((fold_of, names))
+}
+
+/// How many folds `split` makes of `corpus`.
+pub fn fold_count(corpus: &Corpus, split: &Split) -> usize {
+    let distinct = |value: fn(&crate::corpus::Example) -> Option<&str>| {
+        corpus.examples().iter().map(value).collect::<std::collections::BTreeSet<_>>().len()
+    };
+    match *split {
+        Split::Reports { folds, .. } => folds,
+        Split::Sectors => distinct(|e| e.sector.as_deref()),
+        Split::Genres => distinct(|e| e.genre.as_deref()),
+    }
 }
 
 fn run_folds(
     params: &TaggerParams,
     corpus: &Corpus,
     train_also: Option<&Corpus>,
+    drafts: Drafts,
     fold_of: &[usize],
     names: Vec<String>,
     mut progress: impl FnMut(usize, Stage),
 ) -> Result<CrossValidation> {
-    let mut predictions = vec![Label::Work; corpus.len()];
+    let mut predictions: Vec<Option<Prediction>> = vec![None; corpus.len()];
+    let mut draft_rows: Vec<(usize, Prediction)> = Vec::new();
     let mut folds = Vec::with_capacity(names.len());
     for (fold, name) in names.into_iter().enumerate() {
         let (test, train): (Vec<usize>, Vec<usize>) = (0..corpus.len()).partition(|&i| fold_of[i] == fold);
@@ -158,13 +245,16 @@ fn run_folds(
             training.extend(also);
         }
         let tagger = params.fit_with_progress(&training, |stage| progress(fold, stage))?;
-        for (&i, label) in test.iter().zip(predict(&tagger, &corpus.select(&test))) {
-            predictions[i] = label;
+        let held_out = corpus.select(&test);
+        for (&i, p) in test.iter().zip(predict(&tagger, &held_out)) {
+            predictions[i] = Some(p);
         }
-        let gold: Vec<Label> = test.iter().map(|&i| corpus.examples()[i].label).collect();
-        let predicted: Vec<Label> = test.iter().map(|&i| predictions[i]).collect();
-        let groups: std::collections::BTreeSet<&str> =
-            test.iter().map(|&i| corpus.examples()[i].group.as_str()).collect();
+        if drafts == Drafts::Score {
+            draft_rows.extend(predict_drafts(&tagger, &held_out).into_iter().map(|(j, p)| (test[j], p)));
+        }
+        let gold: Vec<Label> = held_out.examples().iter().map(|e| e.label).collect();
+        let predicted: Vec<Label> = test.iter().filter_map(|&i| predictions[i].as_ref().map(|p| p.label)).collect();
+        let groups: std::collections::BTreeSet<&str> = held_out.examples().iter().map(|e| e.group.as_str()).collect();
         folds.push(Fold {
             held_out: name,
             groups: groups.into_iter().map(str::to_owned).collect(),
@@ -172,8 +262,16 @@ fn run_folds(
             evaluation: Evaluation::new(&gold, &predicted),
         });
     }
+    // Every row is in one fold, and every fold was predicted.
+    let predictions: Vec<Prediction> = predictions.into_iter().flatten().collect();
     let gold: Vec<Label> = corpus.examples().iter().map(|e| e.label).collect();
-    Ok(CrossValidation { folds, overall: Evaluation::new(&gold, &predictions), predictions })
+    let Scored { evaluation: overall, calibration } = Scored::new(&gold, &predictions);
+    let drafts = (drafts == Drafts::Score).then(|| {
+        let (gold, predicted): (Vec<Label>, Vec<Prediction>) =
+            draft_rows.into_iter().map(|(i, p)| (corpus.examples()[i].label, p)).unzip();
+        Scored::new(&gold, &predicted)
+    });
+    Ok(CrossValidation { folds, overall, calibration, predictions, fold_of: fold_of.to_vec(), drafts })
 }
 
 fn fnv1a(bytes: &[u8]) -> u64 {
@@ -202,6 +300,7 @@ mod tests {
                     doc: g.into(),
                     group: g.into(),
                     sector: None,
+                    genre: None,
                     source: ("t".into(), i + 1),
                 });
             }

@@ -24,6 +24,8 @@
 //! assert_eq!(first.prediction.label, Label::Title);
 //! ```
 
+#[cfg(feature = "train")]
+mod augment;
 mod codec;
 mod context;
 #[cfg(feature = "train")]
@@ -46,14 +48,17 @@ mod train;
 #[cfg(feature = "train")]
 pub use corpus::{Corpus, Example};
 #[cfg(feature = "train")]
-pub use cv::{assign_folds, cross_validate, evaluate, predict, CrossValidation, Fold, Split, NO_SECTOR};
+pub use cv::{
+    assign_folds, cross_validate, evaluate, fold_count, predict, predict_drafts, CrossValidation, Drafts, Fold, Scored,
+    Split, DRAFT_CUTS, NO_GENRE, NO_SECTOR,
+};
 pub use error::{decode_utf8, Error, ModelError, Result};
 pub use features::{Ngrams, TermKind};
 pub use label::{Label, UnknownLabel};
-pub use metrics::{ClassMetrics, Evaluation};
+pub use metrics::{Calibration, ClassMetrics, Evaluation};
 pub use model::{
     Explanation, Feature, FittedTagger, ModelInfo, Prediction, Tagged, FORMAT_VERSION, OLDEST_FORMAT_VERSION,
 };
 pub use paragraph::{paragraphs, Paragraph, Paragraphs};
 #[cfg(feature = "train")]
-pub use train::{ClassBalance, Context, Stage, TaggerParams};
+pub use train::{Augmentation, ClassBalance, Context, Stage, TaggerParams};

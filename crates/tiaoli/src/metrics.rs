@@ -1,4 +1,4 @@
-//! Precision, recall, F1 and the confusion matrix.
+//! Precision, recall, F1 and the confusion matrix; how well confidence matches accuracy.
 
 use crate::label::Label;
 
@@ -78,10 +78,74 @@ impl Evaluation {
     }
 }
 
+/// How far a model's confidence is from how often it is right.
+#[derive(Clone, Debug, PartialEq)]
+pub struct Calibration {
+    /// Expected calibration error: over [`Calibration::BINS`] equal-width bins of confidence,
+    /// the gap between accuracy and mean confidence, weighted by the bin's share of
+    /// paragraphs.
+    pub ece: f64,
+    /// Share of all paragraphs predicted wrong with confidence ≥ [`Calibration::CONFIDENT`]:
+    /// the mistakes nothing warns of.
+    pub wrong_confident: f64,
+    /// Paragraphs scored.
+    pub total: usize,
+}
+
+impl Calibration {
+    /// Confidence bins of the expected calibration error.
+    pub const BINS: usize = 15;
+    /// The confidence from which a wrong prediction counts in [`Calibration::wrong_confident`].
+    pub const CONFIDENT: f32 = 0.9;
+
+    /// Score (whether the prediction was right, its confidence) pairs.
+    ///
+    /// ```
+    /// use tiaoli::Calibration;
+    /// // Right twice at 0.95, wrong once at 0.95, right once at 0.5.
+    /// let c = Calibration::new([(true, 0.95), (true, 0.95), (false, 0.95), (true, 0.5)]);
+    /// assert!((c.ece - 0.75 * (0.95 - 2.0 / 3.0) - 0.25 * 0.5).abs() < 1e-6);
+    /// assert_eq!(c.wrong_confident, 0.25);
+    /// ```
+    pub fn new(outcomes: impl IntoIterator<Item = (bool, f32)>) -> Calibration {
+        let mut bins = [(0usize, 0usize, 0.0f64); Self::BINS];
+        let (mut total, mut wrong_confident) = (0usize, 0usize);
+        for (right, confidence) in outcomes {
+            let bin = ((confidence.clamp(0.0, 1.0) * Self::BINS as f32) as usize).min(Self::BINS - 1);
+            let (n, correct, sum) = &mut bins[bin];
+            *n += 1;
+            *correct += usize::from(right);
+            *sum += f64::from(confidence);
+            total += 1;
+            wrong_confident += usize::from(!right && confidence >= Self::CONFIDENT);
+        }
+        let share = |n: usize| if total == 0 { 0.0 } else { n as f64 / total as f64 };
+        let ece = bins
+            .iter()
+            .filter(|b| b.0 > 0)
+            .map(|&(n, correct, sum)| share(n) * (correct as f64 / n as f64 - sum / n as f64).abs())
+            .sum();
+        Calibration { ece, wrong_confident: share(wrong_confident), total }
+    }
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;
     use Label::*;
+
+    #[test]
+    fn calibration_of_a_perfectly_calibrated_and_an_overconfident_model() {
+        // Right 7 times in 10 at confidence 0.7: calibrated.
+        let calibrated = Calibration::new((0..10).map(|i| (i < 7, 0.7)));
+        assert!(calibrated.ece < 1e-6, "{calibrated:?}");
+        assert_eq!(calibrated.wrong_confident, 0.0);
+        // Right half the time at 0.99.
+        let over = Calibration::new((0..10).map(|i| (i % 2 == 0, 0.99)));
+        assert!((over.ece - 0.49).abs() < 1e-6, "{over:?}");
+        assert_eq!(over.wrong_confident, 0.5);
+        assert_eq!(Calibration::new([]).ece, 0.0);
+    }
 
     #[test]
     fn matches_hand_computed_scores() {

@@ -1,13 +1,13 @@
 //! The fitted tagger: inference, and the model file format.
 //!
-//! # File format (version 3)
+//! # File format (version 4)
 //!
 //! All integers little-endian.
 //!
 //! | bytes | contents |
 //! |---|---|
 //! | 8 | magic `TIAOLI\x1a\n` |
-//! | 4 | format version (`3`) |
+//! | 4 | format version (`4`) |
 //! | 8 | payload length |
 //! | n | payload |
 //! | 4 | CRC-32 of the payload |
@@ -17,12 +17,13 @@
 //! pairs),
 //! the vocabulary (kind, term, idf), the weights (one row of `labels` floats per term) and
 //! one bias per label, then the context pass: a byte saying whether there is one, then its
-//! feature count, its number of rounds, and each round's weights (one row of `labels` floats
-//! per feature) and biases. Strings are a u32 byte length and UTF-8.
+//! feature count, its number of rounds, each round's weights (one row of `labels` floats
+//! per feature) and biases, and the temperature its final probabilities are calibrated with.
+//! Strings are a u32 byte length and UTF-8.
 //!
-//! Version 1 files (no context pass) still load. Version 2 files had a one-round context
-//! pass over a smaller feature set, which this build no longer computes: they are refused
-//! with a version error that says to retrain.
+//! Version 1 files (no context pass) still load. Versions 2 and 3 had context passes over
+//! other feature sets, which this build no longer computes: they are refused with a version
+//! error that says to retrain.
 
 use std::collections::BTreeMap;
 
@@ -38,7 +39,7 @@ use crate::parallel;
 const MAGIC: &[u8; 8] = b"TIAOLI\x1a\n";
 
 /// The model format version this build writes.
-pub const FORMAT_VERSION: u32 = 3;
+pub const FORMAT_VERSION: u32 = 4;
 /// The oldest model format version this build reads.
 pub const OLDEST_FORMAT_VERSION: u32 = 1;
 const HEADER_LEN: usize = 8 + 4 + 8;
@@ -185,7 +186,7 @@ impl FittedTagger {
         }
     }
 
-    /// Whether the model has a context pass (models trained with one in format version 3).
+    /// Whether the model has a context pass (models trained with one in format version 4).
     pub fn has_context(&self) -> bool {
         self.context.is_some()
     }
@@ -345,6 +346,7 @@ impl FittedTagger {
                         w.f32(v);
                     }
                 }
+                w.f32(c.temperature);
             }
         }
         let payload = w.buf;
@@ -373,8 +375,8 @@ impl FittedTagger {
             return Err(ModelError::Truncated { what: "magic bytes", offset: 0, needed: MAGIC.len(), len });
         }
         let version = header.u32("format version")?;
-        // Version 2's context pass is no longer computed (see the module docs).
-        if version == 2 || !(OLDEST_FORMAT_VERSION..=FORMAT_VERSION).contains(&version) {
+        // The context passes of versions 2 and 3 are no longer computed (see the module docs).
+        if matches!(version, 2 | 3) || !(OLDEST_FORMAT_VERSION..=FORMAT_VERSION).contains(&version) {
             return Err(ModelError::UnsupportedVersion { found: version, supported: FORMAT_VERSION });
         }
         let payload_len = header.u64("payload length")?;
@@ -470,7 +472,7 @@ impl FittedTagger {
         let mut floats = Reader::new(block, at, at + block.len());
         let weights = (0..n_weights).map(|_| floats.f32("weight")).collect::<Result<Vec<_>, _>>()?;
         let bias = (0..labels.len()).map(|_| floats.f32("bias")).collect::<Result<Vec<_>, _>>()?;
-        let context = if version >= 3 { Self::read_context(r, labels.len())? } else { None };
+        let context = if version >= 4 { Self::read_context(r, labels.len())? } else { None };
         if r.remaining() > 0 {
             return Err(r.invalid(format!("{} unexpected bytes after the weights", r.remaining())));
         }
@@ -522,7 +524,12 @@ impl FittedTagger {
             let bias = (0..k).map(|_| floats.f32("context bias")).collect::<Result<Vec<_>, _>>()?;
             rounds.push(Round { weights, bias });
         }
-        Ok(Some(ContextModel { rounds }))
+        let at = r.offset();
+        let temperature = r.f32("calibration temperature")?;
+        if !(temperature.is_finite() && temperature > 0.0) {
+            return Err(ModelError::Invalid { offset: at, what: format!("calibration temperature {temperature}") });
+        }
+        Ok(Some(ContextModel { rounds, temperature }))
     }
 }
 
