@@ -3,6 +3,7 @@
 #![allow(clippy::unwrap_used, clippy::panic)]
 
 mod cli;
+mod drafts;
 mod helpers;
 mod library;
 mod robust;

@@ -43,11 +43,14 @@ const ITEM_CHARS: usize = 60;
 /// rows of new documents named `<doc>#<style>` and `<doc>#skeleton`.
 pub(crate) fn variants(corpus: &Corpus) -> Vec<Example> {
     let mut out = Vec::new();
+    // Page markup is boilerplate: a corpus without that type gets no markup lines, so a model
+    // trained on it still predicts only its own types.
+    let markup = corpus.label_counts().contains_key(&Label::Boilerplate);
     for rows in documents(corpus) {
         let examples: Vec<&Example> = rows.iter().map(|&i| &corpus.examples()[i]).collect();
         let texts: Vec<&str> = examples.iter().map(|e| e.text.as_str()).collect();
         let ranks = outline(&texts);
-        restyle(&examples, &ranks, &mut out);
+        restyle(&examples, &ranks, markup, &mut out);
         skeleton(&examples, &ranks, &mut out);
     }
     out
@@ -92,7 +95,7 @@ fn first_clause(text: &str) -> String {
 }
 
 /// One copy of a report in another style: see the module docs.
-fn restyle(examples: &[&Example], ranks: &[Option<usize>], out: &mut Vec<Example>) {
+fn restyle(examples: &[&Example], ranks: &[Option<usize>], markup: bool, out: &mut Vec<Example>) {
     let hash = fnv1a(examples[0].doc.as_bytes());
     let style = STYLES[(hash % STYLES.len() as u64) as usize];
     let doc = format!("{}#{style:?}", examples[0].doc);
@@ -111,7 +114,9 @@ fn restyle(examples: &[&Example], ranks: &[Option<usize>], out: &mut Vec<Example
         2 => "<div class=\"footer\">Copyright &copy; 版权所有</div>".to_owned(),
         _ => "</p></div>".to_owned(),
     };
-    out.push(junk(head));
+    if markup {
+        out.push(junk(head));
+    }
     let mut item = 0;
     for (e, rank) in examples.iter().zip(ranks) {
         let body = strip_marker(&e.text);
@@ -139,7 +144,9 @@ fn restyle(examples: &[&Example], ranks: &[Option<usize>], out: &mut Vec<Example
         }
         out.push(Example { text, doc: doc.clone(), ..(*e).clone() });
     }
-    out.push(junk(tail));
+    if markup {
+        out.push(junk(tail));
+    }
 }
 
 fn fnv1a(bytes: &[u8]) -> u64 {
@@ -173,15 +180,24 @@ mod tests {
             ("完成馆藏数字化3万卷。", Label::Work),
             ("二、存在的问题", Label::Problems),
             ("库房面积不足。", Label::Problems),
+            ("首页 > 工作总结", Label::Boilerplate),
         ];
         // Enough reports that every style comes up.
         let docs: Vec<Example> = (0..12).flat_map(|d| report(&format!("doc{d}"), &rows)).collect();
         let all = variants(&Corpus::from_examples(docs));
         let (skeletons, copies): (Vec<&Example>, Vec<&Example>) =
             all.iter().partition(|c| c.doc.ends_with("#skeleton"));
-        assert_eq!(copies.len(), 12 * rows.len());
-        assert_eq!(skeletons.len(), 12 * rows.len(), "a heading with one item each: nothing to leave out");
-        assert!(copies.iter().zip(std::iter::repeat(&rows).flatten()).all(|(c, r)| c.label == r.1 && c.group == "g"));
+        assert_eq!(skeletons.len(), 12 * rows.len(), "a heading with two items at most: nothing to leave out");
+        // Each restyled copy is framed by a line of page markup, which is boilerplate.
+        let framed = rows.len() + 2;
+        assert_eq!(copies.len(), 12 * framed);
+        for copy in copies.chunks(framed) {
+            assert!(copy.iter().all(|c| c.group == "g"));
+            for edge in [copy[0], copy[framed - 1]] {
+                assert!(edge.text.starts_with('<') && edge.label == Label::Boilerplate, "{edge:?}");
+            }
+            assert!(copy[1..=rows.len()].iter().zip(&rows).all(|(c, r)| c.label == r.1));
+        }
         let texts: Vec<&str> = copies.iter().map(|c| c.text.as_str()).collect();
         for expected in [
             "## 主要工作",
@@ -194,6 +210,13 @@ mod tests {
             assert!(texts.contains(&expected), "no {expected:?} in {texts:?}");
         }
         assert!(copies.iter().all(|c| c.doc.contains('#')));
+    }
+
+    #[test]
+    fn a_corpus_without_boilerplate_gets_no_markup_lines() {
+        let rows = [("一、主要工作", Label::Work), ("完成年度计划。", Label::Work), ("二、打算", Label::Plans)];
+        let copies = variants(&Corpus::from_examples(report("d", &rows)));
+        assert!(copies.iter().all(|c| c.label != Label::Boilerplate && !c.text.starts_with('<')), "{copies:?}");
     }
 
     #[test]

@@ -207,7 +207,7 @@ fn by_field(
     if names.len() < 2 {
         return Err(Error::InvalidParam {
             name: "by",
-            reason: format!("leaving one {field} out needs at least 2 of them, the corpus has {}", names.len()),
+            reason: format!("leaving one {field} out needs at least 2 {field}s, the corpus has {}", names.len()),
         });
     }
     let fold_of = corpus.examples().iter().map(|e| names.binary_search(&name(e)).unwrap_or(0)).collect();
