@@ -16,6 +16,7 @@
 
 use crate::context::{outline, strip_marker};
 use crate::corpus::{Corpus, Example};
+use crate::cv::fnv1a;
 use crate::label::Label;
 use crate::train::documents;
 
@@ -147,10 +148,6 @@ fn restyle(examples: &[&Example], ranks: &[Option<usize>], markup: bool, out: &m
     if markup {
         out.push(junk(tail));
     }
-}
-
-fn fnv1a(bytes: &[u8]) -> u64 {
-    bytes.iter().fold(0xcbf2_9ce4_8422_2325, |h, &b| (h ^ u64::from(b)).wrapping_mul(0x0100_0000_01b3))
 }
 
 #[cfg(test)]

@@ -274,7 +274,8 @@ fn run_folds(
     Ok(CrossValidation { folds, overall, calibration, predictions, fold_of: fold_of.to_vec(), drafts })
 }
 
-fn fnv1a(bytes: &[u8]) -> u64 {
+/// FNV-1a: a stable hash of a name, for choices that must not change between runs.
+pub(crate) fn fnv1a(bytes: &[u8]) -> u64 {
     bytes.iter().fold(0xcbf2_9ce4_8422_2325, |h, &b| (h ^ u64::from(b)).wrapping_mul(0x0100_0000_01b3))
 }
 
