@@ -349,7 +349,7 @@ impl Layout {
     }
     // A table of contents is a run of headings with no body between them: whether the
     // neighbours read as headings tells it from the real ones.
-    const FLAGS: [&'static str; 12] = [
+    const FLAGS: [&'static str; 13] = [
         "first paragraph",
         "second paragraph",
         "last paragraph of a long text",
@@ -362,6 +362,7 @@ impl Layout {
         "contains a link",
         "a short line without final punctuation",
         "the paragraph after is a short line without final punctuation",
+        "contains HTML markup",
     ];
     fn marker(&self) -> usize {
         self.flags() + Self::FLAGS.len()
@@ -476,6 +477,8 @@ struct Facts {
     plain_short: bool,
     cues: u8,
     link: bool,
+    /// An HTML tag: page source pasted with the report, junk by the guide wherever it stands.
+    markup: bool,
 }
 
 impl Facts {
@@ -497,13 +500,22 @@ impl Facts {
             marker == Some(Marker::Hash) || (short && (marker.is_some_and(Marker::marks_heading) || ending == 0));
         let plain_short = marker.is_none() && chars <= PLAIN_HEADING_CHARS && ending >= 3;
         let link = text.contains("http://") || text.contains("https://") || text.contains("www.");
-        Facts { chars, marker, ending, rank, marked_heading, plain_short, cues: cues(text, chars), link }
+        let markup = has_tag(text);
+        Facts { chars, marker, ending, rank, marked_heading, plain_short, cues: cues(text, chars), link, markup }
     }
 
     /// The marker's one-hot index, [`MARKERS`]`.len()` for none.
     fn marker_index(&self) -> usize {
         self.marker.and_then(|m| MARKERS.iter().position(|&x| x == m)).unwrap_or(MARKERS.len())
     }
+}
+
+/// Whether `text` holds an HTML tag: `<` and a letter, `/` or `!`, closed by a later `>`.
+fn has_tag(text: &str) -> bool {
+    text.match_indices('<').any(|(i, _)| {
+        let rest = &text[i + 1..];
+        rest.starts_with(|c: char| c.is_ascii_alphabetic() || c == '/' || c == '!') && rest.contains('>')
+    })
 }
 
 /// Whether each paragraph reads as a heading: marked headings, and plain short lines that
@@ -627,6 +639,7 @@ pub(crate) fn features(texts: &[&str], first: &[Vec<f32>], labels: &[Label]) -> 
         row[f + 9] = f32::from(facts[i].link);
         row[f + 10] = f32::from(facts[i].plain_short);
         row[f + 11] = f32::from(i + 1 < n && facts[i + 1].plain_short);
+        row[f + 12] = f32::from(facts[i].markup);
         row[l.marker() + facts[i].marker_index()] = 1.0;
         row[l.heading_marker() + last_heading.map_or(MARKERS.len(), |h| facts[h].marker_index())] = 1.0;
         row[l.ending() + facts[i].ending] = 1.0;
@@ -841,6 +854,21 @@ mod tests {
         assert!(!marked("三、存在的问题。一是人员少,二是经费不足,三是制度不健全,影响了工作开展。"));
         assert!(!marked("一年来我们做了很多工作。"));
         assert!(!marked("- 修复登录超时"));
+    }
+
+    #[test]
+    fn html_tags_are_markup_and_angle_quotes_are_not() {
+        for text in [
+            "<script>alert(1)</script>",
+            "<p onclick=\"x()\">一、主要工作</p>",
+            "</div></body></html>",
+            "<!DOCTYPE html>",
+        ] {
+            assert!(Facts::of(text).markup, "{text}");
+        }
+        for text in ["完成率<90%的项目有3个", "《工作总结》", "a < b > c", "<<我的2024>>"] {
+            assert!(!Facts::of(text).markup, "{text}");
+        }
     }
 
     #[test]
