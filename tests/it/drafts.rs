@@ -18,7 +18,7 @@ const NOT_YET_RIGHT: [&str; 5] = [
     "04_backend_weekly",
     // A "- " lesson that says 问题 reads as a problem.
     "06_engineer_markdown_review",
-    // A dated "- " plan item reads as work done.
+    // Dated "- " plan items read as work done.
     "08_quality_markdown",
     // A plans section before the problems, its heading 工作思路: read as work.
     "12_tax_plans_before_problems",

@@ -57,6 +57,18 @@ pub(crate) fn variants(corpus: &Corpus) -> Vec<Example> {
     out
 }
 
+/// `rows` of a report split at its top-level headings (`ranks` from
+/// [`crate::context::outline`]): what comes before the first, and each section from its
+/// heading on.
+pub(crate) fn sections<'a>(rows: &'a [usize], ranks: &[Option<usize>]) -> (&'a [usize], Vec<&'a [usize]>) {
+    let Some(top) = ranks.iter().flatten().min() else {
+        return (rows, Vec::new());
+    };
+    let starts: Vec<usize> = (0..rows.len()).filter(|&i| ranks[i] == Some(*top)).collect();
+    let bounds = starts.iter().copied().zip(starts.iter().skip(1).copied().chain([rows.len()]));
+    (&rows[..starts[0]], bounds.map(|(a, b)| &rows[a..b]).collect())
+}
+
 /// The skeleton of a report: see the module docs. Only a report with headings has one: the
 /// first clauses of a report of bare paragraphs read as nothing in particular.
 fn skeleton(examples: &[&Example], ranks: &[Option<usize>], out: &mut Vec<Example>) {
@@ -242,6 +254,25 @@ mod tests {
                 ("推进新馆建设", Label::Plans),
             ]
         );
+    }
+
+    #[test]
+    fn a_report_splits_at_its_top_level_headings() {
+        let texts = [
+            "区档案馆2024年工作总结。",
+            "一年来，我馆扎实推进各项工作。",
+            "一、主要工作",
+            "（一）数字化",
+            "完成3万卷。",
+            "二、存在的问题",
+            "库房不足。",
+        ];
+        let rows: Vec<usize> = (10..17).collect();
+        let (head, sections) = sections(&rows, &outline(&texts));
+        assert_eq!(head, [10, 11]);
+        assert_eq!(sections, [&[12, 13, 14][..], &[15, 16][..]]);
+        let (all, none) = sections(&rows[..2], &outline(&texts[..2]));
+        assert_eq!((all, none.len()), (&rows[..2], 0));
     }
 
     #[test]

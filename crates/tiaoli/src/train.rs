@@ -555,10 +555,19 @@ impl TaggerParams {
         // Drafts are prefixes of reports: a page typed so far can stop anywhere, so the pass
         // also learns from each document cut after the first few paragraphs. Without that, a
         // heading the writer has just typed reads like the junk that ends many pages.
+        // Sections come in any order, and any can be missing: the pass also sees each report
+        // with its first section left out and with its sections in reverse order, so that a
+        // heading's own words, not its place, say what it heads.
         let mut units: Vec<Vec<usize>> = Vec::new();
         for rows in documents(corpus) {
             let n = rows.len();
             units.extend(DRAFT_CUTS.iter().filter(|&&cut| cut < n).map(|&cut| rows[..cut].to_vec()));
+            let texts: Vec<&str> = rows.iter().map(|&i| corpus.examples()[i].text.as_str()).collect();
+            let (head, sections) = augment::sections(&rows, &context::outline(&texts));
+            if sections.len() >= 2 {
+                units.push([head].into_iter().chain(sections[1..].iter().copied()).flatten().copied().collect());
+                units.push([head].into_iter().chain(sections.iter().rev().copied()).flatten().copied().collect());
+            }
             units.push(rows);
         }
         let texts_of =
