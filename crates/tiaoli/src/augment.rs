@@ -268,9 +268,9 @@ mod tests {
             "库房不足。",
         ];
         let rows: Vec<usize> = (10..17).collect();
-        let (head, sections) = sections(&rows, &outline(&texts));
+        let (head, parts) = sections(&rows, &outline(&texts));
         assert_eq!(head, [10, 11]);
-        assert_eq!(sections, [&[12, 13, 14][..], &[15, 16][..]]);
+        assert_eq!(parts, [&[12, 13, 14][..], &[15, 16][..]]);
         let (all, none) = sections(&rows[..2], &outline(&texts[..2]));
         assert_eq!((all, none.len()), (&rows[..2], 0));
     }

@@ -410,13 +410,23 @@ pub(crate) fn feature_count(k: usize) -> usize {
     Layout { k }.len()
 }
 
+/// Which round's features an explanation names: the first round reads the first pass, whose
+/// scores come from a paragraph's words alone; a later round reads the round before it, whose
+/// scores already weigh the context.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub(crate) enum Reads {
+    FirstPass,
+    EarlierRound,
+}
+
 /// A readable name of second-pass feature `j`, for explanations.
-pub(crate) fn feature_name(j: usize, labels: &[Label]) -> String {
+pub(crate) fn feature_name(j: usize, labels: &[Label], reads: Reads) -> String {
     let l = Layout { k: labels.len() };
     let marker_name = |i: usize| MARKERS.get(i).map_or("no marker", |m| m.name());
     if j < l.flags() {
         let (block, label) = (j / l.k, labels[j % l.k]);
         return match block {
+            0 if reads == Reads::EarlierRound => format!("read in context, it is {label}"),
             0 => format!("its words say {label}"),
             1 => format!("the paragraph before looks like {label}"),
             2 => format!("the paragraph after looks like {label}"),
@@ -734,7 +744,8 @@ impl ContextModel {
         label: usize,
         top: usize,
     ) -> Vec<(String, f32)> {
-        self.rounds.last().map_or_else(Vec::new, |round| round.explain(x, labels, i, label, top))
+        let reads = if self.rounds.len() > 1 { Reads::EarlierRound } else { Reads::FirstPass };
+        self.rounds.last().map_or_else(Vec::new, |round| round.explain(x, labels, i, label, top, reads))
     }
 }
 
@@ -763,7 +774,15 @@ impl Round {
     /// The `top` features that pushed paragraph `i` most towards label index `label`, with
     /// their contribution (feature value × how much more the weight favours `label` than the
     /// average label). `x` is the document's [`features`].
-    fn explain(&self, x: &[f32], labels: &[Label], i: usize, label: usize, top: usize) -> Vec<(String, f32)> {
+    fn explain(
+        &self,
+        x: &[f32],
+        labels: &[Label],
+        i: usize,
+        label: usize,
+        top: usize,
+        reads: Reads,
+    ) -> Vec<(String, f32)> {
         let k = labels.len();
         let d = feature_count(k);
         let mut out: Vec<(usize, f32)> = x[i * d..(i + 1) * d]
@@ -778,7 +797,7 @@ impl Round {
             .collect();
         out.sort_by(|a, b| b.1.total_cmp(&a.1).then(a.0.cmp(&b.0)));
         out.truncate(top);
-        out.into_iter().map(|(j, c)| (feature_name(j, labels), c)).collect()
+        out.into_iter().map(|(j, c)| (feature_name(j, labels, reads), c)).collect()
     }
 }
 
@@ -912,7 +931,8 @@ mod tests {
         assert_eq!(row[l.cues(1) + 3], 1.0, "its heading names the plans");
         assert_eq!(x[l.since_title()], 1.0, "the title is title-like");
         for j in 0..d {
-            assert!(!feature_name(j, &labels).is_empty());
+            assert!(!feature_name(j, &labels, Reads::FirstPass).is_empty());
+            assert!(!feature_name(j, &labels, Reads::EarlierRound).is_empty());
         }
     }
 }
