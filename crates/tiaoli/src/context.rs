@@ -349,7 +349,7 @@ impl Layout {
     }
     // A table of contents is a run of headings with no body between them: whether the
     // neighbours read as headings tells it from the real ones.
-    const FLAGS: [&'static str; 13] = [
+    const FLAGS: [&'static str; 14] = [
         "first paragraph",
         "second paragraph",
         "last paragraph of a long text",
@@ -363,6 +363,7 @@ impl Layout {
         "a short line without final punctuation",
         "the paragraph after is a short line without final punctuation",
         "contains HTML markup",
+        "reads as a breadcrumb",
     ];
     fn marker(&self) -> usize {
         self.flags() + Self::FLAGS.len()
@@ -489,6 +490,9 @@ struct Facts {
     link: bool,
     /// An HTML tag: page source pasted with the report, junk by the guide wherever it stands.
     markup: bool,
+    /// Short parts joined by `>` / `›` / `»` (首页 > 范文 > 工作总结): a site's navigation,
+    /// junk even when its last part names a report (guide rule 7).
+    breadcrumb: bool,
 }
 
 impl Facts {
@@ -510,8 +514,10 @@ impl Facts {
             marker == Some(Marker::Hash) || (short && (marker.is_some_and(Marker::marks_heading) || ending == 0));
         let plain_short = marker.is_none() && chars <= PLAIN_HEADING_CHARS && ending >= 3;
         let link = text.contains("http://") || text.contains("https://") || text.contains("www.");
-        let markup = has_tag(text);
-        Facts { chars, marker, ending, rank, marked_heading, plain_short, cues: cues(text, chars), link, markup }
+        let (markup, cues) = (has_tag(text), cues(text, chars));
+        let breadcrumb =
+            !markup && chars <= 80 && text.split(['>', '›', '»', '＞']).filter(|p| !p.trim().is_empty()).count() >= 3;
+        Facts { chars, marker, ending, rank, marked_heading, plain_short, cues, link, markup, breadcrumb }
     }
 
     /// The marker's one-hot index, [`MARKERS`]`.len()` for none.
@@ -650,6 +656,7 @@ pub(crate) fn features(texts: &[&str], first: &[Vec<f32>], labels: &[Label]) -> 
         row[f + 10] = f32::from(facts[i].plain_short);
         row[f + 11] = f32::from(i + 1 < n && facts[i + 1].plain_short);
         row[f + 12] = f32::from(facts[i].markup);
+        row[f + 13] = f32::from(facts[i].breadcrumb);
         row[l.marker() + facts[i].marker_index()] = 1.0;
         row[l.heading_marker() + last_heading.map_or(MARKERS.len(), |h| facts[h].marker_index())] = 1.0;
         row[l.ending() + facts[i].ending] = 1.0;
@@ -873,6 +880,14 @@ mod tests {
         assert!(!marked("三、存在的问题。一是人员少,二是经费不足,三是制度不健全,影响了工作开展。"));
         assert!(!marked("一年来我们做了很多工作。"));
         assert!(!marked("- 修复登录超时"));
+    }
+
+    #[test]
+    fn breadcrumbs_are_three_parts_joined_by_arrows() {
+        assert!(Facts::of("首页 > 范文大全 > 工作总结").breadcrumb);
+        assert!(Facts::of("当前位置：首页»总结»年终总结").breadcrumb);
+        assert!(!Facts::of("完成率>90%").breadcrumb);
+        assert!(!Facts::of("首页 > <b>范文</b> > 总结").breadcrumb, "markup is its own fact");
     }
 
     #[test]
