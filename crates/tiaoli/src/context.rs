@@ -284,10 +284,9 @@ fn cues(text: &str, chars: usize) -> u8 {
     if chars > CUE_MAX_CHARS {
         return 0;
     }
+    // "TODO" and "todo" alike; most lines have no ASCII capitals and are read as they are.
     let lower;
-    let text = if text.is_ascii() {
-        text
-    } else if text.bytes().any(|b| b.is_ascii_uppercase()) {
+    let text = if text.bytes().any(|b| b.is_ascii_uppercase()) {
         lower = text.to_ascii_lowercase();
         lower.as_str()
     } else {
@@ -920,6 +919,7 @@ mod tests {
         assert_eq!(headings(&facts), [true, false, true, false, false, false]);
         assert_eq!(facts[0].cues, 1 << 1 | 1 << 2, "收获 (experience) and 不足 (problems)");
         assert_eq!(facts[2].cues, 1 << 3, "计划 names the plans");
+        assert_eq!(Facts::of("TODO").cues, 1 << 3, "in any case");
         let long = "本年度存在问题较多，主要是人员不足、经费紧张，我们正在逐项整改落实到位。";
         assert_eq!(Facts::of(long).cues, 0, "a long line's words are content, not cues");
     }
