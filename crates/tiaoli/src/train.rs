@@ -378,10 +378,13 @@ impl TaggerParams {
     /// Train a tagger on `corpus`, calling `progress` as each stage starts.
     pub fn fit_with_progress(&self, corpus: &Corpus, mut progress: impl FnMut(Stage)) -> Result<FittedTagger> {
         self.validate()?;
-        let mut tagger = self.fit_uncalibrated(corpus, &mut progress)?;
+        progress(Stage::Loading);
+        // Loading jieba's full dictionary takes a noticeable share of a fit: once per run.
+        let full = Jieba::new();
+        let mut tagger = self.fit_uncalibrated(&full, corpus, &mut progress)?;
         if tagger.context.is_some() {
             progress(Stage::Calibration);
-            let temperature = self.calibration_temperature(corpus)?;
+            let temperature = self.calibration_temperature(&full, corpus)?;
             tagger.metadata.insert("calibration_temperature".to_owned(), format!("{temperature:.3}"));
             if let Some(context) = &mut tagger.context {
                 context.temperature = temperature;
@@ -396,7 +399,7 @@ impl TaggerParams {
     /// context pass's own out-of-fold scores will not do: they come from models trained on
     /// part of the data and a pass that learnt to read them, and a temperature fitted on them
     /// left real reports' confidence 0.08 too low (and none, 0.06 too high).
-    fn calibration_temperature(&self, corpus: &Corpus) -> Result<f32> {
+    fn calibration_temperature(&self, full: &Jieba, corpus: &Corpus) -> Result<f32> {
         let folds = assign_folds(corpus, self.inner_folds.min(corpus.group_count()), 0)?;
         let n_folds = folds.values().max().map_or(0, |m| m + 1);
         let mut pairs: Vec<(Vec<f32>, usize)> = Vec::new();
@@ -405,7 +408,7 @@ impl TaggerParams {
                 (0..corpus.len()).partition(|&i| folds[&corpus.examples()[i].group] == fold);
             // A fold of a tiny corpus can lack all but one type; calibration then rests on the
             // other folds (and a temperature of 1 when none is left).
-            let Ok(tagger) = self.fit_uncalibrated(&corpus.select(&train), &mut |_| {}) else {
+            let Ok(tagger) = self.fit_uncalibrated(full, &corpus.select(&train), &mut |_| {}) else {
                 continue;
             };
             let held = corpus.select(&held);
@@ -421,7 +424,7 @@ impl TaggerParams {
     }
 
     /// [`Self::fit_with_progress`] without calibration: the context pass's temperature is 1.
-    fn fit_uncalibrated(&self, corpus: &Corpus, progress: &mut dyn FnMut(Stage)) -> Result<FittedTagger> {
+    fn fit_uncalibrated(&self, full: &Jieba, corpus: &Corpus, progress: &mut dyn FnMut(Stage)) -> Result<FittedTagger> {
         let labels = labels_of(corpus)?;
         let original = corpus;
         let restyled;
@@ -432,14 +435,11 @@ impl TaggerParams {
                 &restyled
             }
         };
-        progress(Stage::Loading);
-        // Loading jieba's full dictionary takes a noticeable share of a fit: once per run.
-        let full = Jieba::new();
         progress(Stage::Fitting);
         let texts: Vec<&str> = corpus.examples().iter().map(|e| e.text.as_str()).collect();
         // Restyled copies repeat their reports' words: the dictionary and the vocabulary's
         // document frequencies count each paragraph once, from the corpus as given.
-        let dict = segmentation_dictionary(&full, &texts[..original.len()], self.min_df.max(DICTIONARY_MIN_DF));
+        let dict = segmentation_dictionary(full, &texts[..original.len()], self.min_df.max(DICTIONARY_MIN_DF));
         let analyzer = Analyzer { lexicon: Lexicon::new(&dict), ngrams: self.ngrams };
         let mut analysed = Analysed::new(&analyzer, &texts);
         analysed.own_rows = original.len();
