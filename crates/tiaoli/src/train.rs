@@ -441,8 +441,7 @@ impl TaggerParams {
         // document frequencies count each paragraph once, from the corpus as given.
         let dict = segmentation_dictionary(full, &texts[..original.len()], self.min_df.max(DICTIONARY_MIN_DF));
         let analyzer = Analyzer { lexicon: Lexicon::new(&dict), ngrams: self.ngrams };
-        let mut analysed = Analysed::new(&analyzer, &texts);
-        analysed.own_rows = original.len();
+        let analysed = Analysed::new(&analyzer, &texts, original.len());
 
         let groups = corpus.group_count();
         // Out-of-fold scores need at least two report groups.
@@ -782,8 +781,9 @@ struct Analysed {
 }
 
 impl Analysed {
-    /// Analyse `texts` in chunks on all cores, then merge the chunks' term tables in order.
-    fn new(analyzer: &Analyzer, texts: &[&str]) -> Analysed {
+    /// Analyse `texts` in chunks on all cores, then merge the chunks' term tables in order. The
+    /// first `own_rows` of `texts` are the corpus's own (see [`Analysed::own_rows`]).
+    fn new(analyzer: &Analyzer, texts: &[&str], own_rows: usize) -> Analysed {
         const CHUNK: usize = 2048;
         let chunks: Vec<&[&str]> = texts.chunks(CHUNK).collect();
         let parts = parallel_map(&chunks, |chunk| {
@@ -800,7 +800,7 @@ impl Analysed {
             }
             Ok(local)
         });
-        let mut out = Analysed { terms: Vec::new(), docs: Vec::with_capacity(texts.len()), own_rows: texts.len() };
+        let mut out = Analysed { terms: Vec::new(), docs: Vec::with_capacity(texts.len()), own_rows };
         let mut index = TermIndex::default();
         for part in parts.into_iter().flatten() {
             let global: Vec<u32> =
