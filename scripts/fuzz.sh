@@ -43,7 +43,7 @@ printf '\xef\xbb\xbf2024年度工作总结\n\n\t一、主要工作\x00\n\xe3\x80
 printf '<html><body><h1>工作总结</h1><script>alert(1)</script>\n<p>一、主要工作</p></body></html>\n' >"$seeds/text/html.txt"
 printf 'Annual report 2024\nWe did a lot of work. 😀👨‍👩‍👧\n\xf0\xa0\x80\x80\xf0\xaa\x9b\x96 二、存在的问题\n' >"$seeds/text/mixed.txt"
 printf '%s' "$(head -c 3000 examples/report.txt | tr -d '\n')" >"$seeds/text/one-line.txt"
-# Small models, trained here: they load in well under a millisecond, the shipped 340 KB model in
+# Small models, trained here: they load in well under a millisecond, the shipped 147 KB model in
 # tens (tests/it cover that one byte by byte), and libFuzzer mutates small inputs best.
 # TIAOLI=path/to/tiaoli uses that binary instead of building the command; it must be built
 # from this checkout, or the seeds may be in a model format the targets refuse.
@@ -54,6 +54,8 @@ mini=tests/data/mini.jsonl
 tiaoli train --data "$mini" --min-df 2 --max-features 60 --max-iterations 20 --out "$seeds/model/mini.tiaoli" >/dev/null
 tiaoli train --data "$mini" --min-df 2 --max-features 30 --max-iterations 20 --context off --word-ngrams none \
   --out "$seeds/model/mini-no-context.tiaoli" >/dev/null
+# Older format versions, which still load (written by earlier builds: tests/data).
+cp tests/data/mini-v4.tiaoli tests/data/mini-v1.tiaoli "$seeds/model/"
 for model in "$seeds"/model/mini*.tiaoli; do
   tiaoli inspect --model "$model" >/dev/null || { echo "error: seed $model does not load" >&2; exit 1; }
 done

@@ -27,10 +27,20 @@ fn check(bytes: &[u8]) {
     for &label in model.labels() {
         let _ = model.top_features(label, 5);
     }
-    // Whatever loads must save to a file that loads again and tags the same way.
-    let reloaded = FittedTagger::from_bytes(&model.to_bytes()).expect("a loaded model's own bytes load");
-    let again: Vec<_> = reloaded.tag(text).into_iter().map(|t| t.prediction.label).collect();
-    assert_eq!(again, tagged.iter().map(|t| t.prediction.label).collect::<Vec<_>>());
+    // Whatever loads must save to a file that loads again. A file of today's format holds
+    // quantised weights already, so it saves to the same bytes and tags the same way; an
+    // older file's f32 weights are quantised when saved, which may move a close call.
+    let saved = model.to_bytes();
+    let reloaded = FittedTagger::from_bytes(&saved).expect("a loaded model's own bytes load");
+    let again: Vec<_> = reloaded.tag(text).into_iter().map(|t| t.prediction).collect();
+    assert!(again.iter().all(|p| p.probabilities.iter().all(|v| v.is_finite())));
+    if model.info().format_version == tiaoli::FORMAT_VERSION {
+        assert_eq!(reloaded.to_bytes(), saved);
+        assert_eq!(
+            again.iter().map(|p| p.label).collect::<Vec<_>>(),
+            tagged.iter().map(|t| t.prediction.label).collect::<Vec<_>>()
+        );
+    }
 }
 
 fuzz_target!(|data: &[u8]| {

@@ -360,7 +360,8 @@ fn inspect_shows_metadata_and_features() {
     tiaoli().arg("inspect").assert().success().stdout(
         contains(format!("format version   {}", tiaoli::FORMAT_VERSION))
             .and(contains("context pass     yes"))
-            .and(contains("corpus_sha256"))
+            .and(contains("corpus_sha256    "))
+            .and(predicates::str::is_match(r"(?m)^calibration_temperature \d").unwrap())
             .and(contains("存在问题 problems — strongest features")),
     );
     let out = tiaoli().args(["inspect", "--json", "--top", "3"]).assert().success();

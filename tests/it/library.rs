@@ -1,11 +1,11 @@
 //! The library's public API: the shipped model, training, the model file, cross-validation.
 
 use tiaoli::{
-    assign_folds, cross_validate, ClassBalance, Context, Corpus, Drafts, Error, Example, FittedTagger, Label,
-    ModelError, Split, TaggerParams, DRAFT_CUTS, FORMAT_VERSION,
+    assign_folds, cross_validate, ClassBalance, Corpus, Drafts, Error, Example, FittedTagger, Label, ModelError, Split,
+    TaggerParams, DRAFT_CUTS, FORMAT_VERSION,
 };
 
-use crate::helpers::{crc32, mini_corpus, mini_model, mini_model_bytes, mini_params, sample_report_path};
+use crate::helpers::{crc32, mini_corpus, mini_model, mini_model_bytes, mini_params, root, sample_report_path};
 
 fn sample_report() -> String {
     std::fs::read_to_string(sample_report_path()).unwrap()
@@ -143,25 +143,27 @@ fn context_rounds_are_validated_and_recorded() {
     assert_eq!(labels(&reloaded), labels(&two));
 }
 
+/// Models written by an earlier build (`tests/data/mini-v4.tiaoli`: the mini corpus with
+/// `--min-df 1 --max-iterations 50 --max-features 300`; `mini-v1.tiaoli`: the same without
+/// the context pass, in format version 1) still load, say which version they are, and tag
+/// as they did once saved again in today's format.
 #[test]
-fn version_1_models_still_load_without_context() {
-    let per_paragraph = mini_params().context(Context::Off).fit(&mini_corpus()).unwrap();
-    let mut bytes = per_paragraph.to_bytes();
-    // Version 1 is the current format without the context section, here a single 0 flag byte.
-    let end = bytes.len() - 4;
-    assert_eq!(bytes[end - 1], 0);
-    bytes.remove(end - 1);
-    let payload_len = (bytes.len() - 24) as u64;
-    bytes[8..12].copy_from_slice(&1u32.to_le_bytes());
-    bytes[12..20].copy_from_slice(&payload_len.to_le_bytes());
-    let crc = crc32(&bytes[20..bytes.len() - 4]);
-    let n = bytes.len();
-    bytes[n - 4..].copy_from_slice(&crc.to_le_bytes());
-    let old = FittedTagger::from_bytes(&bytes).unwrap();
-    assert!(!old.has_context());
+fn older_format_versions_still_load() {
     let text = sample_report();
     let labels = |m: &FittedTagger| m.tag(&text).into_iter().map(|t| t.prediction.label).collect::<Vec<_>>();
-    assert_eq!(labels(&old), labels(&per_paragraph));
+    for (file, version, context) in [("mini-v4.tiaoli", 4, true), ("mini-v1.tiaoli", 1, false)] {
+        let bytes = std::fs::read(root().join("tests/data").join(file)).unwrap();
+        let old = FittedTagger::from_bytes(&bytes).unwrap();
+        assert_eq!(old.info().format_version, version, "{file}");
+        assert_eq!(old.has_context(), context, "{file}");
+        let saved = old.to_bytes();
+        assert!(saved.len() < bytes.len() / 2, "{file}: {} bytes saved again, {} before", saved.len(), bytes.len());
+        let again = FittedTagger::from_bytes(&saved).unwrap();
+        assert_eq!(again.info().format_version, FORMAT_VERSION);
+        assert_eq!(labels(&again), labels(&old), "{file}");
+        // Quantised once, a model is saved the same byte for byte.
+        assert_eq!(again.to_bytes(), saved, "{file}");
+    }
 }
 
 #[test]
@@ -198,6 +200,11 @@ fn the_context_pass_survives_the_model_file() {
     assert!(mini_model().has_context(), "the mini corpus has four report groups: enough for the context pass");
     let loaded = FittedTagger::from_bytes(mini_model_bytes()).unwrap();
     assert!(loaded.has_context());
+    // Training stores its weights as the file does: what is read back is what was trained.
+    assert_eq!(loaded.to_bytes(), mini_model_bytes());
+    let text = sample_report();
+    let scores = |m: &FittedTagger| m.tag(&text).into_iter().map(|t| t.prediction.probabilities).collect::<Vec<_>>();
+    assert_eq!(scores(&loaded), scores(mini_model()));
     assert_eq!(mini_model().info().metadata["context"], "stacked (3 inner folds)");
 }
 

@@ -351,7 +351,8 @@ pub fn write_inspect(out: &mut impl Write, tagger: &FittedTagger, top: usize) ->
         if info.context { "yes: layout, neighbours and headings" } else { "no: each paragraph on its own words" };
     writeln!(out, "context pass     {context}")?;
     for (key, value) in &info.metadata {
-        writeln!(out, "{}{value}", pad(key, 17))?;
+        // A key as long as the column still gets a space before its value.
+        writeln!(out, "{} {value}", pad(key, 16))?;
     }
     for &label in &info.labels {
         writeln!(out, "\n{} {} — strongest features:", label.chinese(), label.as_str())?;

@@ -22,15 +22,109 @@ impl Writer {
     pub(crate) fn u32(&mut self, v: u32) {
         self.buf.extend_from_slice(&v.to_le_bytes());
     }
-    pub(crate) fn u64(&mut self, v: u64) {
-        self.buf.extend_from_slice(&v.to_le_bytes());
-    }
     pub(crate) fn f32(&mut self, v: f32) {
         self.buf.extend_from_slice(&v.to_le_bytes());
     }
     pub(crate) fn str(&mut self, s: &str) {
         self.u32(s.len() as u32);
         self.buf.extend_from_slice(s.as_bytes());
+    }
+    /// LEB128: 7 bits a byte, low bits first.
+    pub(crate) fn varint(&mut self, mut v: u64) {
+        while v >= 0x80 {
+            self.buf.push((v as u8 & 0x7f) | 0x80);
+            v >>= 7;
+        }
+        self.buf.push(v as u8);
+    }
+    /// Strings front-coded: for each, the bytes it shares with the one before (cut back to a
+    /// character boundary) and the rest. Sorted lists, as the dictionary and the vocabulary
+    /// are, share most of their bytes.
+    pub(crate) fn front_coded<'s>(&mut self, items: impl IntoIterator<Item = &'s str>) {
+        let mut prev = "";
+        for item in items {
+            let mut shared = prev.bytes().zip(item.bytes()).take_while(|(a, b)| a == b).count();
+            while !item.is_char_boundary(shared) {
+                shared -= 1;
+            }
+            self.varint(shared as u64);
+            self.varint((item.len() - shared) as u64);
+            self.buf.extend_from_slice(&item.as_bytes()[shared..]);
+            prev = item;
+        }
+    }
+    /// `values` (columns of `k`, e.g. one per label) as integers of `width` with one
+    /// power-of-two scale per column: the exponents, then the integers. Values that
+    /// [`quantise`] left exact are written exactly.
+    pub(crate) fn quantised(&mut self, values: &[f32], k: usize, width: Width) {
+        let exponents = exponents(values, k, width);
+        for &e in &exponents {
+            self.buf.push(e as u8);
+        }
+        for (i, &v) in values.iter().enumerate() {
+            let q = (v / pow2(exponents[i % k])).round().clamp(-width.max(), width.max());
+            match width {
+                Width::I8 => self.buf.push(q as i8 as u8),
+                Width::I16 => self.buf.extend_from_slice(&(q as i16).to_le_bytes()),
+            }
+        }
+    }
+}
+
+/// How many bits a quantised value takes.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub(crate) enum Width {
+    I8,
+    I16,
+}
+
+impl Width {
+    fn max(self) -> f32 {
+        match self {
+            Width::I8 => f32::from(i8::MAX),
+            Width::I16 => f32::from(i16::MAX),
+        }
+    }
+    fn bytes(self) -> usize {
+        match self {
+            Width::I8 => 1,
+            Width::I16 => 2,
+        }
+    }
+}
+
+/// Scales are powers of two between these, so `value / scale` of a quantised value is its
+/// integer exactly and a file read back holds the same floats the trainer produced.
+const MIN_EXPONENT: i32 = -100;
+const MAX_EXPONENT: i32 = 30;
+
+fn pow2(e: i32) -> f32 {
+    f32::from_bits(((e + 127) as u32) << 23)
+}
+
+/// The smallest exponent per column whose scale fits the column's largest magnitude into
+/// `width`.
+fn exponents(values: &[f32], k: usize, width: Width) -> Vec<i32> {
+    (0..k)
+        .map(|c| {
+            let m = values.iter().skip(c).step_by(k).fold(0.0f32, |m, v| m.max(v.abs()));
+            let mut e = MIN_EXPONENT;
+            while e < MAX_EXPONENT && width.max() * pow2(e) < m {
+                e += 1;
+            }
+            e
+        })
+        .collect()
+}
+
+#[cfg(any(test, feature = "train"))]
+/// Round `values` (columns of `k`) to what [`Writer::quantised`] stores, so that a model in
+/// memory and the same model read back from its file are the same.
+pub(crate) fn quantise(values: &mut [f32], k: usize, width: Width) {
+    let exponents = exponents(values, k, width);
+    for (i, v) in values.iter_mut().enumerate() {
+        let scale = pow2(exponents[i % k]);
+        *v = (*v / scale).round().clamp(-width.max(), width.max()) * scale;
     }
 }
 
@@ -92,7 +186,8 @@ impl<'a> Reader<'a> {
         if !v.is_finite() {
             Err(ModelError::Invalid { offset: at, what: format!("{what} is not a finite number") })
         } else if v.abs() > MAX_MAGNITUDE {
-            Err(ModelError::Invalid { offset: at, what: format!("{what} {v:e} is out of range (±{MAX_MAGNITUDE:e})") })
+            // Written out rather than formatted: float formatting would add 10 KB to the page.
+            Err(ModelError::Invalid { offset: at, what: format!("{what} is out of range (beyond ±1e9)") })
         } else {
             Ok(v)
         }
@@ -104,6 +199,81 @@ impl<'a> Reader<'a> {
         let bytes = self.take(len, what)?;
         std::str::from_utf8(bytes)
             .map_err(|_| ModelError::Invalid { offset: at, what: format!("{what} is not valid UTF-8") })
+    }
+
+    /// A LEB128 integer of at most 64 bits.
+    pub(crate) fn varint(&mut self, what: &'static str) -> Result<u64, ModelError> {
+        let at = self.offset();
+        let mut v = 0u64;
+        for shift in (0..64).step_by(7) {
+            let byte = self.u8(what)?;
+            let bits = u64::from(byte & 0x7f);
+            if shift == 63 && bits > 1 {
+                break;
+            }
+            v |= bits << shift;
+            if byte & 0x80 == 0 {
+                return Ok(v);
+            }
+        }
+        Err(ModelError::Invalid { offset: at, what: format!("{what} is longer than 64 bits") })
+    }
+
+    /// A varint no larger than `max`.
+    pub(crate) fn varint_at_most(&mut self, max: usize, what: &'static str) -> Result<usize, ModelError> {
+        let at = self.offset();
+        match usize::try_from(self.varint(what)?) {
+            Ok(v) if v <= max => Ok(v),
+            _ => Err(ModelError::Invalid { offset: at, what: format!("{what} is larger than {max}") }),
+        }
+    }
+
+    /// `n` strings written by [`Writer::front_coded`].
+    pub(crate) fn front_coded(&mut self, n: usize, what: &'static str) -> Result<Vec<String>, ModelError> {
+        let mut out: Vec<String> = Vec::with_capacity(n.min(self.remaining() / 2));
+        for _ in 0..n {
+            let prev = out.last().map_or("", String::as_str);
+            let at = self.offset();
+            let shared = self.varint_at_most(prev.len(), what)?;
+            if !prev.is_char_boundary(shared) {
+                return Err(ModelError::Invalid { offset: at, what: format!("{what} shares part of a character") });
+            }
+            let len = self.varint_at_most(self.remaining(), what)?;
+            let at = self.offset();
+            let rest = std::str::from_utf8(self.take(len, what)?)
+                .map_err(|_| ModelError::Invalid { offset: at, what: format!("{what} is not valid UTF-8") })?;
+            let item = [&prev[..shared], rest].concat();
+            out.push(item);
+        }
+        Ok(out)
+    }
+
+    /// `n` values (columns of `k`) written by [`Writer::quantised`].
+    pub(crate) fn quantised(
+        &mut self,
+        n: usize,
+        k: usize,
+        width: Width,
+        what: &'static str,
+    ) -> Result<Vec<f32>, ModelError> {
+        let mut scales = Vec::with_capacity(k);
+        for _ in 0..k {
+            let at = self.offset();
+            let e = i32::from(self.u8(what)? as i8);
+            if !(MIN_EXPONENT..=MAX_EXPONENT).contains(&e) {
+                return Err(ModelError::Invalid { offset: at, what: format!("{what} scale 2^{e} is out of range") });
+            }
+            scales.push(pow2(e));
+        }
+        let bytes = self.take(n.saturating_mul(width.bytes()), what)?;
+        Ok(match width {
+            Width::I8 => bytes.iter().enumerate().map(|(i, &b)| f32::from(b as i8) * scales[i % k]).collect(),
+            Width::I16 => bytes
+                .chunks_exact(2)
+                .enumerate()
+                .map(|(i, b)| f32::from(i16::from_le_bytes([b[0], b[1]])) * scales[i % k])
+                .collect(),
+        })
     }
 
     /// A u32 count of items that take at least `min_item_bytes` each, checked against the
@@ -132,7 +302,7 @@ mod tests {
         let mut w = Writer::default();
         w.u8(7);
         w.u32(70_000);
-        w.u64(1 << 40);
+        w.buf.extend_from_slice(&(1u64 << 40).to_le_bytes());
         w.f32(-0.5);
         w.str("总结");
         let mut r = Reader::new(&w.buf, 0, w.buf.len());
@@ -142,6 +312,65 @@ mod tests {
         assert_eq!(r.f32("d").unwrap(), -0.5);
         assert_eq!(r.str("e").unwrap(), "总结");
         assert_eq!(r.remaining(), 0);
+    }
+
+    #[test]
+    fn varints_front_coding_and_quantised_values_round_trip() {
+        let mut w = Writer::default();
+        for v in [0, 127, 128, 300, u64::MAX] {
+            w.varint(v);
+        }
+        let words = ["工作", "工作总结", "工具", "abc", "abd"];
+        w.front_coded(words);
+        let mut values = vec![0.31, -2.0, 0.0, 7.5, -0.004, 1e-3, 0.2, 0.0];
+        quantise(&mut values, 2, Width::I8);
+        w.quantised(&values, 2, Width::I8);
+        let mut r = Reader::new(&w.buf, 0, w.buf.len());
+        for v in [0, 127, 128, 300, u64::MAX] {
+            assert_eq!(r.varint("v").unwrap(), v);
+        }
+        assert_eq!(r.front_coded(5, "word").unwrap(), words);
+        assert_eq!(r.quantised(8, 2, Width::I8, "weight").unwrap(), values);
+        assert_eq!(r.remaining(), 0);
+    }
+
+    #[test]
+    fn quantising_keeps_values_close() {
+        let original: Vec<f32> = (0..64).map(|i| (i as f32 * 0.37).sin() * 4.0).collect();
+        for (width, step) in [(Width::I8, 4.0 / 63.5), (Width::I16, 4.0 / 16383.0)] {
+            let mut values = original.clone();
+            quantise(&mut values, 4, width);
+            for (a, b) in original.iter().zip(&values) {
+                assert!((a - b).abs() <= step / 2.0, "{width:?}: {a} became {b}");
+            }
+            // Quantised values are left as they are.
+            let again = {
+                let mut v = values.clone();
+                quantise(&mut v, 4, width);
+                v
+            };
+            assert_eq!(again, values);
+        }
+    }
+
+    #[test]
+    fn bad_front_coding_is_invalid() {
+        // Shares 4 bytes of a previous string of 6 ("工作"): inside its second character.
+        let mut w = Writer::default();
+        w.front_coded(["工作"]);
+        w.varint(4);
+        w.varint(0);
+        let mut r = Reader::new(&w.buf, 0, w.buf.len());
+        assert!(matches!(r.front_coded(2, "word"), Err(ModelError::Invalid { .. })));
+        // Shares more than the previous string has.
+        let mut w = Writer::default();
+        w.varint(1);
+        w.varint(0);
+        let mut r = Reader::new(&w.buf, 0, w.buf.len());
+        assert!(matches!(r.front_coded(1, "word"), Err(ModelError::Invalid { offset: 0, .. })));
+        // A varint that never ends.
+        let r = &mut Reader::new(&[0xff; 11], 0, 11);
+        assert!(matches!(r.varint("count"), Err(ModelError::Invalid { .. })));
     }
 
     #[test]

@@ -244,6 +244,42 @@ impl Analyzer {
 pub(crate) struct Vocabulary {
     pub(crate) terms: Vec<(TermKind, Box<str>)>,
     pub(crate) idf: Vec<f32>,
+    /// What the idfs were computed from, so a model file can store these small integers
+    /// rather than the floats; `None` for a model read from a file that stores the floats.
+    pub(crate) counts: Option<DocCounts>,
+}
+
+/// The paragraphs a vocabulary was counted on, and each term's document frequency.
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub(crate) struct DocCounts {
+    pub(crate) docs: u32,
+    pub(crate) df: Vec<u32>,
+}
+
+/// Smooth idf, as scikit-learn computes it (`ln((1 + n) / (1 + df)) + 1`), so numbers
+/// compare; the same bits on every platform (see [`ln`]).
+pub(crate) fn idf(docs: u32, df: u32) -> f32 {
+    (ln((1.0 + f64::from(docs)) / (1.0 + f64::from(df))) + 1.0) as f32
+}
+
+/// The natural logarithm of a positive normal `x`, from additions, multiplications and
+/// divisions alone, which IEEE 754 rounds the same everywhere. `f64::ln` calls the
+/// platform's libm (glibc natively, a port of musl's in wasm), whose last bits may differ:
+/// the idfs a model file's counts give must be the ones training computed.
+fn ln(x: f64) -> f64 {
+    // x = m · 2^e, m in [1, 2); ln m = 2 atanh(s) = 2 (s + s³/3 + s⁵/5 + …), s = (m − 1)/(m + 1)
+    // below 1/3, so 30 terms are exact to the last bit.
+    let bits = x.to_bits();
+    let e = ((bits >> 52) & 0x7ff) as i32 - 1023;
+    let m = f64::from_bits((bits & ((1 << 52) - 1)) | (1023 << 52));
+    let s = (m - 1.0) / (m + 1.0);
+    let s2 = s * s;
+    let (mut power, mut sum) = (s, 0.0);
+    for k in 0..30 {
+        sum += power / f64::from(2 * k + 1);
+        power *= s2;
+    }
+    2.0 * sum + f64::from(e) * std::f64::consts::LN_2
 }
 
 impl Vocabulary {
@@ -303,6 +339,18 @@ impl Vocabulary {
 mod tests {
     use super::*;
 
+    #[test]
+    fn ln_matches_the_platforms_to_within_rounding() {
+        for x in [1.0, 1.5, 2.0, 3.0, 7.25, 1e3, 6463.0 / 2.0, 1e9, 1.0 + 1e-12] {
+            let (mine, std) = (ln(x), x.ln());
+            assert!((mine - std).abs() <= 4.0 * f64::EPSILON * std.abs().max(1.0), "{x}: {mine} against {std}");
+        }
+        assert_eq!(ln(1.0), 0.0);
+        assert_eq!(idf(9, 9), 1.0);
+        assert!((idf(3, 1) - (2.0f32.ln() + 1.0)).abs() < 1e-6);
+        assert!(idf(100, 1) > idf(100, 50));
+    }
+
     fn dict(entries: &[(&str, u32)]) -> Vec<DictEntry> {
         entries.iter().map(|&(w, f)| DictEntry { word: w.into(), freq: f }).collect()
     }
@@ -319,7 +367,7 @@ mod tests {
         idf: Vec<f32>,
     ) -> (Analyzer, Vocabulary) {
         let analyzer = Analyzer { lexicon: Lexicon::with_vocabulary(&dict(entries), &terms), ngrams };
-        (analyzer, Vocabulary { terms, idf })
+        (analyzer, Vocabulary { terms, idf, counts: None })
     }
 
     fn terms(a: &Analyzer, text: &str) -> Vec<(TermKind, String)> {
