@@ -91,12 +91,19 @@ impl Width {
             Width::I16 => 2,
         }
     }
+    /// The largest scale exponent: the largest value stays within [`MAX_MAGNITUDE`].
+    fn max_exponent(self) -> i32 {
+        match self {
+            Width::I8 => 22,
+            Width::I16 => 14,
+        }
+    }
 }
 
-/// Scales are powers of two between these, so `value / scale` of a quantised value is its
-/// integer exactly and a file read back holds the same floats the trainer produced.
+/// Scales are powers of two from 2^-100 up to [`Width::max_exponent`], so `value / scale` of
+/// a quantised value is its integer exactly and a file read back holds the same floats the
+/// trainer produced.
 const MIN_EXPONENT: i32 = -100;
-const MAX_EXPONENT: i32 = 30;
 
 fn pow2(e: i32) -> f32 {
     f32::from_bits(((e + 127) as u32) << 23)
@@ -109,7 +116,7 @@ fn exponents(values: &[f32], k: usize, width: Width) -> Vec<i32> {
         .map(|c| {
             let m = values.iter().skip(c).step_by(k).fold(0.0f32, |m, v| m.max(v.abs()));
             let mut e = MIN_EXPONENT;
-            while e < MAX_EXPONENT && width.max() * pow2(e) < m {
+            while e < width.max_exponent() && width.max() * pow2(e) < m {
                 e += 1;
             }
             e
@@ -260,7 +267,7 @@ impl<'a> Reader<'a> {
         for _ in 0..k {
             let at = self.offset();
             let e = i32::from(self.u8(what)? as i8);
-            if !(MIN_EXPONENT..=MAX_EXPONENT).contains(&e) {
+            if !(MIN_EXPONENT..=width.max_exponent()).contains(&e) {
                 return Err(ModelError::Invalid { offset: at, what: format!("{what} scale 2^{e} is out of range") });
             }
             scales.push(pow2(e));
@@ -350,6 +357,18 @@ mod tests {
                 v
             };
             assert_eq!(again, values);
+        }
+    }
+
+    #[test]
+    fn quantised_values_stay_within_the_magnitude_bound() {
+        for width in [Width::I8, Width::I16] {
+            assert!(width.max() * pow2(width.max_exponent()) <= MAX_MAGNITUDE);
+            assert!(width.max() * pow2(width.max_exponent() + 1) > MAX_MAGNITUDE);
+            // A scale beyond the bound is refused.
+            let bytes = [(width.max_exponent() + 1) as u8, 1, 0];
+            let err = Reader::new(&bytes, 0, 3).quantised(1, 1, width, "weight").unwrap_err();
+            assert!(err.to_string().contains("out of range"), "{err}");
         }
     }
 
