@@ -346,7 +346,15 @@ test('the CSP header is sent, forbids inline script and remote origins, and is e
     }
   }
   assert.equal(headers['x-content-type-options'], 'nosniff');
-  assert.equal(headers['cache-control'], 'no-store');
+  // Cached, but revalidated: a reload downloads nothing that did not change.
+  assert.equal(headers['cache-control'], 'no-cache');
+  const wasmUrl = new URL('pkg/tiaoli_wasm_bg.wasm', server.url);
+  const first = await fetch(wasmUrl);
+  await first.arrayBuffer();
+  const since = first.headers.get('last-modified');
+  assert.ok(since, 'files carry Last-Modified');
+  const again = await fetch(wasmUrl, { headers: { 'If-Modified-Since': since } });
+  assert.equal(again.status, 304, 'an unchanged file is not sent again');
 
   // The same policy in a <meta> (minus frame-ancestors, which meta cannot carry) on both pages.
   for (const pageName of ['index.html', 'embed.html']) {
