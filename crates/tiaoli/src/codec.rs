@@ -124,9 +124,9 @@ fn exponents(values: &[f32], k: usize, width: Width) -> Vec<i32> {
         .collect()
 }
 
-#[cfg(any(test, feature = "train"))]
 /// Round `values` (columns of `k`) to what [`Writer::quantised`] stores, so that a model in
 /// memory and the same model read back from its file are the same.
+#[cfg(any(test, feature = "train"))]
 pub(crate) fn quantise(values: &mut [f32], k: usize, width: Width) {
     let exponents = exponents(values, k, width);
     for (i, v) in values.iter_mut().enumerate() {
