@@ -58,16 +58,11 @@ fi
 : > "$dir/commands.txt"
 
 log() { echo "[accuracy] $*" >&2; }
-# run OUT CMD...: record the command, run it niced with stdout to OUT; on failure OUT holds {"error": ...}.
+# run OUT CMD...: run_in (bench/lib.sh), then how long it took.
+. bench/lib.sh
 run() {
-  local out=$1 start=$SECONDS; shift
-  echo "$* > $(basename "$out")" | sed "s|$dir/||g" >> "$dir/commands.txt"
-  log "$*"
-  if ! nice "$@" > "$out" 2> "$dir/stderr"; then
-    cat "$dir/stderr" >&2
-    python3 -c 'import json, sys; print(json.dumps({"error": (sys.stdin.read().strip().splitlines() or ["failed"])[-1]}))' \
-      < "$dir/stderr" > "$out"
-  fi
+  local out=$1 start=$SECONDS
+  run_in "$dir" "$@"
   log "$(basename "$out"): $((SECONDS - start)) s"
 }
 

@@ -21,17 +21,9 @@ trap 'rm -rf "$tmp"' EXIT
   { echo "error: run via 'make bench' (needs $tiaoli, web/pkg and $py)" >&2; exit 1; }
 
 log() { echo "[bench] $*" >&2; }
-# run OUT CMD...: record the command, run it niced with stdout to OUT; on failure OUT holds {"error": ...}.
-run() {
-  local out=$1; shift
-  echo "$*${out:+ > $(basename "$out")}" | sed "s|$tmp/||g" >> "$tmp/commands.txt"
-  log "$*"
-  if ! nice "$@" > "$out" 2> "$tmp/stderr"; then
-    cat "$tmp/stderr" >&2
-    python3 -c 'import json, sys; print(json.dumps({"error": (sys.stdin.read().strip().splitlines() or ["failed"])[-1]}))' \
-      < "$tmp/stderr" > "$out"
-  fi
-}
+# run OUT CMD...: see run_in in bench/lib.sh.
+. bench/lib.sh
+run() { run_in "$tmp" "$@"; }
 
 # The segmentation ceiling and the npm peers (locked by bench/node/package-lock.json).
 log "building the segment_ceiling example"
