@@ -272,15 +272,21 @@ impl<'a> Reader<'a> {
             }
             scales.push(pow2(e));
         }
+        let start = self.offset();
         let bytes = self.take(n.saturating_mul(width.bytes()), what)?;
-        Ok(match width {
-            Width::I8 => bytes.iter().enumerate().map(|(i, &b)| f32::from(b as i8) * scales[i % k]).collect(),
-            Width::I16 => bytes
-                .chunks_exact(2)
-                .enumerate()
-                .map(|(i, b)| f32::from(i16::from_le_bytes([b[0], b[1]])) * scales[i % k])
-                .collect(),
-        })
+        let values: Vec<i16> = match width {
+            Width::I8 => bytes.iter().map(|&b| i16::from(b as i8)).collect(),
+            Width::I16 => bytes.chunks_exact(2).map(|b| i16::from_le_bytes([b[0], b[1]])).collect(),
+        };
+        // The writer rounds into ±max; the one value outside it would be rewritten one scale
+        // coarser on save, and a model that loads must save to the model it is.
+        if let Some(i) = values.iter().position(|&q| f32::from(q).abs() > width.max()) {
+            return Err(ModelError::Invalid {
+                offset: start + i * width.bytes(),
+                what: format!("{what} value {} is outside the symmetric range ±{}", values[i], width.max() as i32),
+            });
+        }
+        Ok(values.iter().enumerate().map(|(i, &q)| f32::from(q) * scales[i % k]).collect())
     }
 
     /// A u32 count of items that take at least `min_item_bytes` each, checked against the
@@ -370,6 +376,21 @@ mod tests {
             let err = Reader::new(&bytes, 0, 3).quantised(1, 1, width, "weight").unwrap_err();
             assert!(err.to_string().contains("out of range"), "{err}");
         }
+    }
+
+    #[test]
+    fn the_most_negative_integer_is_refused() {
+        // The writer never stores it: read, it would save one scale coarser.
+        for (width, bytes) in [(Width::I8, vec![0, 1, 0x80]), (Width::I16, vec![0, 1, 0, 0x00, 0x80])] {
+            // A scale, then the values 1 and the minimum: the second is refused, at its offset.
+            let err = Reader::new(&bytes, 10, bytes.len() + 10).quantised(2, 1, width, "weight").unwrap_err();
+            let at = 10 + 1 + width.bytes();
+            assert!(matches!(&err, ModelError::Invalid { offset, .. } if *offset == at), "{err:?}");
+            assert!(err.to_string().contains("symmetric range"), "{err}");
+        }
+        // Its neighbour is stored and read.
+        let got = Reader::new(&[0, 0x81], 0, 2).quantised(1, 1, Width::I8, "weight").unwrap();
+        assert_eq!(got, [-127.0]);
     }
 
     #[test]
