@@ -1,31 +1,37 @@
 // tiaoli page: tags a pasted work report paragraph by paragraph.
 //
-// Tagging runs in a module worker (worker.js) that owns the WebAssembly tagger; this module
-// only renders. User text reaches the DOM through textContent only, never as HTML.
+// Tagging runs in a module worker (worker.js) that owns a WebAssembly tagger, so typing never
+// waits for it. A worker takes tens of milliseconds to start, most of the time to ready, so
+// until it has, this page answers short texts itself with the same protocol
+// (tagger-host.js) on its own instance of the module. User text reaches the DOM through
+// textContent only, never as HTML.
 
-// boot.js, a classic script in <head>, started the worker and the WebAssembly download and
-// compile before this module ran (they are most of the time to ready). The compiled module
-// goes to the worker, which only instantiates it; without one (no compileStreaming, or the
-// compile failed) the worker fetches the module itself.
-const boot = window.tiaoliBoot ?? { error: new Error('boot.js 未加载') };
+// boot.js, a classic script in <head>, started the WebAssembly download and compile, the
+// worker and the page's own instance before this module ran; their messages come here.
+const boot = window.tiaoliBoot;
 
-let worker;
-try {
-  if (boot.error) throw boot.error;
-  worker = boot.worker;
-  worker.addEventListener('message', (e) => onWorkerMessage(e.data));
-  (boot.compiled ?? Promise.reject(new Error('no compileStreaming'))).then(
-    (module) => worker.postMessage({ type: 'module', module }),
-    () => worker.postMessage({ type: 'module', module: null }),
-  );
-  worker.addEventListener('error', (e) => {
-    e.preventDefault();
-    fatal(e.message || '后台线程无法启动(pkg/tiaoli_wasm.js 是否已构建?)');
-  });
-  if (boot.workerError) queueMicrotask(() => fatal(boot.workerError));
-} catch (err) {
-  // After this module has run: fatal() needs the state and elements declared below.
-  queueMicrotask(() => fatal(`浏览器无法启动后台线程:${err instanceof Error ? err.message : err}`));
+/** The longest text the page tags on its main thread while the worker starts (about 30 ms). */
+const MAIN_THREAD_MAX_CHARS = 100_000;
+
+/** Where tagging can run: 'starting', 'ready' or 'failed'. */
+const hosts = { worker: 'starting', page: 'starting' };
+
+if (boot) queueMicrotask(() => boot.listen(onHostMessage));
+// After this module has run: onHostMessage() needs the state and elements declared below.
+else queueMicrotask(() => fatal('boot.js 未加载'));
+
+/**
+ * Sends a protocol message to where it runs: the worker once it is ready; before that, a
+ * short text's tag or explain request to the page's instance if that is ready; anything else
+ * to the worker, which answers once it has started (or to the page's instance if the worker
+ * failed).
+ */
+function send(msg, transfer = []) {
+  const short = (msg.type === 'tag' || msg.type === 'explain') && String(msg.text ?? '').length <= MAIN_THREAD_MAX_CHARS;
+  const usePage = hosts.worker === 'failed' || (hosts.worker !== 'ready' && hosts.page === 'ready' && short);
+  if (!usePage) boot.startWorker();
+  if (usePage || !boot.worker) boot.page?.handle(msg);
+  else boot.worker.postMessage(msg, transfer);
 }
 
 /** The eight types in the order of a report's plan (Label::ALL). */
@@ -174,7 +180,17 @@ function missingParts(paragraphs) {
   return REQUIRED.filter((l) => !present.has(l));
 }
 
-// ---------------------------------------------------------------- worker
+// ---------------------------------------------------------------- the tagging instances
+
+/** A failed worker's unanswered requests, answered by the page's instance instead (an answer
+ * that comes twice finds its request settled and is dropped). */
+function resendPending() {
+  for (const [seq, { text }] of state.pending) boot.page?.handle({ type: 'tag', seq, text });
+  if (explain.inFlight) {
+    const { id, text, line } = explain.inFlight;
+    boot.page?.handle({ type: 'explain', id, text, line, top: EXPLAIN_ASKED });
+  }
+}
 
 function fatal(message) {
   state.ready = false;
@@ -184,9 +200,14 @@ function fatal(message) {
   state.pending.clear();
 }
 
-function onWorkerMessage(msg) {
+function onHostMessage(msg, from) {
   switch (msg?.type) {
     case 'ready': {
+      hosts[from] = 'ready';
+      if (from === 'worker') document.body.dataset.worker = 'ready';
+      else if (hosts.worker === 'failed') resendPending();
+      else setTimeout(boot.startWorker); // after this task: the page first shows it is ready
+      if (state.ready) break; // the other instance was first
       state.ready = true;
       state.names = { ...FALLBACK_NAMES, ...msg.names };
       state.model = msg.model;
@@ -200,7 +221,12 @@ function onWorkerMessage(msg) {
       break;
     }
     case 'fatal':
-      fatal(msg.message);
+      hosts[from] = 'failed';
+      if (from === 'page') boot.startWorker();
+      if (from === 'worker') document.body.dataset.worker = 'failed';
+      // Either instance can tag alone; the page fails only when both have.
+      if (hosts.worker === 'failed' && hosts.page === 'failed') fatal(msg.message);
+      else if (from === 'worker' && hosts.page === 'ready') resendPending();
       break;
     case 'tagged':
     case 'tag-error': {
@@ -211,6 +237,9 @@ function onWorkerMessage(msg) {
         waiting?.resolve({ paragraphs: msg.paragraphs, ms: msg.ms, text: waiting.text });
         if (latest && waiting) {
           renderResults(waiting.text, msg.paragraphs, msg.ms);
+          // Which instance tagged, and how long it took: for `make bench-web`.
+          ui.results.dataset.taggedBy = from;
+          ui.results.dataset.tagMs = msg.ms.toFixed(2);
           if (state.tagFailed) setStatus(readyMessage(), 'ok');
           state.tagFailed = false;
         }
@@ -257,12 +286,12 @@ function readyMessage() {
 
 /** Tags `text` now; resolves with that text's paragraphs even if newer requests follow. */
 function tagNow(text) {
-  if (!worker || document.body.dataset.ready === 'error') return Promise.reject(new Error('模型未加载'));
+  if (document.body.dataset.ready === 'error') return Promise.reject(new Error('模型未加载'));
   const seq = ++state.sentSeq;
   ui.results.dataset.busy = 'true';
   return new Promise((resolve, reject) => {
     state.pending.set(seq, { text, resolve, reject });
-    worker.postMessage({ type: 'tag', seq, text });
+    send({ type: 'tag', seq, text });
   });
 }
 
@@ -270,7 +299,7 @@ function tagNow(text) {
 function requestTag() {
   clearTimeout(state.timer);
   state.timer = undefined;
-  tagNow(ui.report.value).catch(() => {}); // errors are shown by onWorkerMessage
+  tagNow(ui.report.value).catch(() => {}); // errors are shown by onHostMessage
 }
 
 function scheduleTag() {
@@ -669,11 +698,11 @@ function requestExplain(line) {
 
 function sendExplain() {
   const want = explain.wanted;
-  if (!want || explain.inFlight || !worker || !state.ready) return;
+  if (!want || explain.inFlight || !state.ready) return;
   explain.wanted = null;
   if (want.text !== state.rendered.text || explain.cache.has(want.line)) return;
   explain.inFlight = { id: ++explain.lastId, text: want.text, line: want.line };
-  worker.postMessage({ type: 'explain', id: explain.inFlight.id, text: want.text, line: want.line, top: EXPLAIN_ASKED });
+  send({ type: 'explain', id: explain.inFlight.id, text: want.text, line: want.line, top: EXPLAIN_ASKED });
 }
 
 function onExplained(msg) {
@@ -1012,12 +1041,12 @@ async function loadModelFile(file) {
     showModelError(file.name, `无法读取文件:${err.message}`);
     return;
   }
-  worker.postMessage({ type: 'load-model', id, name: file.name, bytes }, [bytes]);
+  send({ type: 'load-model', id, name: file.name, bytes }, [bytes]);
 }
 
 function useBuiltin() {
   const id = ++state.modelRequest;
-  worker.postMessage({ type: 'use-builtin', id });
+  send({ type: 'use-builtin', id });
 }
 
 const isTextFile = (file) => /^text\//.test(file.type) || /\.(txt|md|text)$/i.test(file.name);

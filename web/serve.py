@@ -62,6 +62,9 @@ class Handler(http.server.SimpleHTTPRequestHandler):
 
     extensions_map = {**http.server.SimpleHTTPRequestHandler.extensions_map, **MIME_TYPES}
     quiet = False
+    # Keep-alive, as any static host: the standard library's default, HTTP/1.0, opens a
+    # connection for every file, and the page loads nine of them at once.
+    protocol_version = "HTTP/1.1"
 
     def end_headers(self) -> None:
         self.send_header("Content-Security-Policy", CSP)

@@ -258,7 +258,9 @@ test('HTML-looking text in explanations shows as text', { timeout: 180_000 }, as
   await waitClosed(page);
 
   // A worker answer with markup in every string (as a hostile model file could give): the page
-  // shows it as text. The page's worker is intercepted: explain requests get this answer.
+  // shows it as text. The page's worker is intercepted (once it has started and the page sends
+  // it everything): explain requests get this answer.
+  await page.waitForSelector('body[data-worker="ready"]', { state: 'attached' });
   const evil = '<img src=x onerror="document.title=\'pwned\'"><b>加粗</b>';
   await page.evaluate((evil) => {
     const worker = window.tiaoliBoot.worker;

@@ -228,6 +228,64 @@ test('the page loads the model and tags every paragraph of a report', { timeout:
   assert.deepEqual(errors, [], 'no errors in the console');
 });
 
+// The page is ready on its own instance of the module, before its worker has started: it tags
+// short texts itself, and a text over its main-thread limit waits for the worker. Without a
+// worker at all (its script missing), it tags everything itself.
+test('the page tags before its worker has started, and without one', { timeout: 300_000 }, async (t) => {
+  // Long enough to go to the worker (MAIN_THREAD_MAX_CHARS in web/app.js is 100,000).
+  let long = '';
+  while (long.length <= 100_000) long += `${REPORT}\n`;
+  const longCount = long.split('\n').filter((l) => l.trim()).length;
+  // As a paste puts it (page.fill would type it in for half a minute).
+  const paste = (page, text) => page.evaluate((text) => {
+    const box = document.getElementById('report');
+    box.value = text;
+    box.dispatchEvent(new Event('input', { bubbles: true }));
+  }, text);
+  const paras = (page) => page.evaluate(() => document.querySelectorAll('#results .para').length);
+
+  {
+    const { page, errors } = await newPage(t);
+    let release;
+    const held = new Promise((resolve) => { release = resolve; });
+    await page.route('**/worker.js', async (route) => {
+      await held;
+      await route.continue();
+    });
+    await page.goto(server.url);
+    await waitReady(page);
+    await enterReport(page, REPORT);
+    assert.equal(await page.evaluate(() => document.body.dataset.worker), undefined, 'tagged while the worker was held');
+    const before = await shownParagraphs(page);
+    for (const [line, label] of Object.entries(CLEAR_CASES)) {
+      assert.equal(before.find((p) => p.line === Number(line))?.label, label, `line ${line}`);
+    }
+    await paste(page, long);
+    await page.waitForTimeout(1000);
+    assert.equal(await paras(page), REPORT_LINES.length, 'the long text waits for the worker');
+    assert.equal(await page.evaluate(() => document.getElementById('results').dataset.busy), 'true');
+    release();
+    await page.waitForSelector('body[data-worker="ready"]', { state: 'attached' });
+    await page.waitForFunction((n) => document.querySelectorAll('#results .para').length === n, longCount, { timeout: 60_000 });
+    // Back to the short report, now through the worker: the same tags.
+    await enterReport(page, REPORT);
+    assert.deepEqual(await shownParagraphs(page), before);
+    assert.deepEqual(errors, []);
+  }
+  {
+    const { page, errors } = await newPage(t);
+    await page.route('**/worker.js', (route) => route.fulfill({ status: 404, body: 'missing' }));
+    await page.goto(server.url);
+    await waitReady(page);
+    await page.waitForSelector('body[data-worker="failed"]', { state: 'attached' });
+    await enterReport(page, REPORT);
+    await paste(page, long);
+    await page.waitForFunction((n) => document.querySelectorAll('#results .para').length === n, longCount, { timeout: 60_000 });
+    assert.match(await page.textContent('#status'), /内置模型已就绪/);
+    assert.ok(errors.every((e) => /404|worker/i.test(e)), `only the missing worker is reported: ${errors}`);
+  }
+});
+
 test('the page, the wasm API and the CLI agree line by line', { timeout: 15 * 60_000 }, async (t) => {
   const { page } = await openApp(t);
   await enterReport(page, REPORT);

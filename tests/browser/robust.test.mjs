@@ -33,6 +33,8 @@ async function openApp(t) {
   await page.goto(server.url);
   await page.waitForSelector('body[data-ready]', { state: 'attached', timeout: 60_000 });
   assert.equal(await page.evaluate(() => document.body.dataset.ready), 'true', 'the page loaded the model');
+  // These tests watch the worker: until it has started, the page tags short texts itself.
+  await page.waitForSelector('body[data-worker="ready"]', { state: 'attached', timeout: 60_000 });
   return { page, errors };
 }
 
