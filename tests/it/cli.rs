@@ -291,7 +291,7 @@ fn cv_reports_folds_grouped_by_report() {
         .arg(mini_corpus_path())
         .assert()
         .failure()
-        .stderr(contains("cannot make 5 folds from 4 report groups"));
+        .stderr(contains("cannot make 5 folds from 4 report groups: ask for 4 folds or fewer (--folds)"));
 }
 
 #[test]

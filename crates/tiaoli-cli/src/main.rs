@@ -370,7 +370,13 @@ fn run(cli: Cli) -> anyhow::Result<()> {
                 bar.set_position((fold * STAGES + stage_index(stage)) as u64);
                 bar.set_message(format!("fold {}/{folds}: {}", fold + 1, stage.describe()));
             };
-            let cv = tiaoli::cross_validate(&params, &corpus, &split, train_also.as_ref(), drafts, progress)?;
+            let cv = tiaoli::cross_validate(&params, &corpus, &split, train_also.as_ref(), drafts, progress).map_err(
+                |err| match err {
+                    // The library names no flags; this is the one that sets the folds.
+                    tiaoli::Error::TooFewGroups { .. } => anyhow::anyhow!("{err} (--folds)"),
+                    err => err.into(),
+                },
+            )?;
             bar.finish_and_clear();
             if args.json {
                 serde_json::to_writer(

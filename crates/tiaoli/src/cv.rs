@@ -334,7 +334,7 @@ mod tests {
     fn too_many_folds_is_a_clear_error() {
         let c = corpus(&[("a", 2), ("b", 2)]);
         let err = assign_folds(&c, 3, 0).unwrap_err();
-        assert_eq!(err.to_string(), "cannot make 3 folds from 2 report groups: use --folds 2 or fewer");
+        assert_eq!(err.to_string(), "cannot make 3 folds from 2 report groups: ask for 2 folds or fewer");
         assert!(assign_folds(&c, 1, 0).is_err());
     }
 }

@@ -97,7 +97,7 @@ pub enum Error {
         path: PathBuf,
     },
     /// Two corpus rows label the same paragraph: the same `doc` and `line`. Usually a file
-    /// given twice (`--data corpus corpus/a.jsonl`) or a row pasted twice.
+    /// given twice (a directory and a file inside it) or a row pasted twice.
     #[error("{}:{line}: duplicate row: doc `{doc}` line {doc_line} is already labelled at {}:{first_line}", path.display(), first_path.display())]
     DuplicateRow {
         /// The corpus file of the second row.
@@ -122,7 +122,7 @@ pub enum Error {
         reason: String,
     },
     /// Cross-validation asked for more folds than there are groups.
-    #[error("cannot make {folds} folds from {groups} report groups: use --folds {groups} or fewer")]
+    #[error("cannot make {folds} folds from {groups} report groups: ask for {groups} folds or fewer")]
     TooFewGroups {
         /// Folds asked for.
         folds: usize,

@@ -52,7 +52,7 @@ impl<'a> Iterator for Paragraphs<'a> {
         let bytes = self.text.as_bytes();
         while self.pos < bytes.len() {
             let line_start = self.pos;
-            let line_end = memchr_line_end(&bytes[line_start..]).map_or(bytes.len(), |i| line_start + i);
+            let line_end = line_end(&bytes[line_start..]).map_or(bytes.len(), |i| line_start + i);
             self.pos = match bytes.get(line_end) {
                 Some(b'\r') if bytes.get(line_end + 1) == Some(&b'\n') => line_end + 2,
                 Some(_) => line_end + 1,
@@ -71,7 +71,8 @@ impl<'a> Iterator for Paragraphs<'a> {
     }
 }
 
-fn memchr_line_end(bytes: &[u8]) -> Option<usize> {
+/// The offset of the first `\n` or `\r` in `bytes`.
+fn line_end(bytes: &[u8]) -> Option<usize> {
     bytes.iter().position(|&b| b == b'\n' || b == b'\r')
 }
 

@@ -38,12 +38,17 @@ pub(crate) fn map<T: Sync, R: Send>(items: &[T], threads: usize, f: impl Fn(&T) 
 const PARALLEL_FROM: usize = 4096;
 
 /// How many threads tagging uses for `n` paragraphs: one below [`PARALLEL_FROM`] and in the
-/// browser; otherwise the machine's cores, or `TIAOLI_THREADS` if set (as
-/// `RAYON_NUM_THREADS` works for tokenizers).
+/// browser; otherwise [`threads`].
 fn tagging_threads(n: usize) -> usize {
     if cfg!(target_arch = "wasm32") || n < PARALLEL_FROM {
         return 1;
     }
+    threads()
+}
+
+/// The threads tagging and training may use: the machine's cores, or `TIAOLI_THREADS` if set
+/// to a number (as `RAYON_NUM_THREADS` works for tokenizers), from 1 to 64.
+pub(crate) fn threads() -> usize {
     let cores = std::thread::available_parallelism().map_or(1, usize::from);
     std::env::var("TIAOLI_THREADS").ok().and_then(|v| v.parse().ok()).unwrap_or(cores).clamp(1, 64)
 }

@@ -268,9 +268,9 @@ impl TaggerParams {
 
     /// Keep at most this many terms, the most frequent by document frequency. Default
     /// [`Self::DEFAULT_MAX_FEATURES`].
-    /// The design matrix is dense, so this bounds training memory:
-    /// rows × `max_features` × 4 bytes (the optimiser works in `f32`, which fits this
-    /// corpus to the same predictions as `f64` in half the time).
+    /// This bounds the model (a weight per term and type) and the solver's work per pass;
+    /// the rows are sparse, so training memory grows with the terms each paragraph has, not
+    /// with this.
     pub fn max_features(mut self, max_features: usize) -> Self {
         self.max_features = max_features;
         self
@@ -915,11 +915,10 @@ enum FirstPass {
     Held(Vec<(usize, Vec<f32>)>),
 }
 
-/// `f` of every item, in item order, computed on up to as many threads as the machine has
-/// cores. A panic in `f` becomes an error.
+/// `f` of every item, in item order, computed on up to [`crate::parallel::threads`] threads.
+/// A panic in `f` becomes an error.
 fn parallel_map<T: Sync, R: Send>(items: &[T], f: impl Fn(&T) -> Result<R> + Sync) -> Vec<Result<R>> {
-    let threads = std::thread::available_parallelism().map_or(1, usize::from);
-    crate::parallel::map(items, threads, f)
+    crate::parallel::map(items, crate::parallel::threads(), f)
         .into_iter()
         .map(|slot| slot.unwrap_or_else(|| Err(Error::Fit("a training thread panicked".into()))))
         .collect()
