@@ -34,7 +34,7 @@ export function createHost(load, post) {
     .then(() => post({
       type: 'ready',
       ms: performance.now() - started,
-      names: plain(wasm.labelNames()),
+      names: wasm.labelNames(),
       model: describe(builtin, 'builtin', '内置模型'),
     }))
     .catch((err) => post({ type: 'fatal', message: messageOf(err) }));
@@ -51,7 +51,7 @@ export function createHost(load, post) {
       case 'tag': {
         const t0 = performance.now();
         try {
-          const paragraphs = plain(active().tag(String(msg.text ?? '')));
+          const paragraphs = active().tag(String(msg.text ?? ''));
           post({ type: 'tagged', seq: msg.seq, paragraphs, ms: performance.now() - t0 });
         } catch (err) {
           post({ type: 'tag-error', seq: msg.seq, message: messageOf(err) });
@@ -61,7 +61,7 @@ export function createHost(load, post) {
       case 'explain': {
         try {
           const explanation = active().explain(String(msg.text ?? ''), msg.line, msg.top ?? undefined);
-          post({ type: 'explained', id: msg.id, line: msg.line, explanation: explanation ? plain(explanation) : null });
+          post({ type: 'explained', id: msg.id, line: msg.line, explanation: explanation ?? null });
         } catch (err) {
           post({ type: 'explain-error', id: msg.id, line: msg.line, message: messageOf(err) });
         }
@@ -102,16 +102,8 @@ function messageOf(err) {
   return String(err);
 }
 
-/** serde-wasm-bindgen output is plain already; turn any Map into an object just in case. */
-function plain(value) {
-  if (value instanceof Map) return Object.fromEntries([...value].map(([k, v]) => [k, plain(v)]));
-  if (Array.isArray(value)) return value.map(plain);
-  if (value && typeof value === 'object') {
-    return Object.fromEntries(Object.entries(value).map(([k, v]) => [k, plain(v)]));
-  }
-  return value;
-}
-
+// The module's results are plain objects and arrays (maps as objects: tests/node.rs checks),
+// which postMessage copies as they are.
 function describe(tagger, source, name) {
-  return { source, name, info: plain(tagger.info()), labels: plain(tagger.labels()) };
+  return { source, name, info: tagger.info(), labels: tagger.labels() };
 }

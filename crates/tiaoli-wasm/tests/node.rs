@@ -7,7 +7,7 @@
 use std::collections::BTreeMap;
 
 use tiaoli_wasm::{label_names, Tagger, MAX_INPUT_BYTES};
-use wasm_bindgen::JsValue;
+use wasm_bindgen::{JsCast, JsValue};
 use wasm_bindgen_test::wasm_bindgen_test;
 
 mod common;
@@ -31,6 +31,25 @@ fn tags_every_paragraph_with_lines_and_scores() {
         assert_eq!(p.scores.len(), 8);
         assert!((p.scores.values().sum::<f64>() - 1.0).abs() < 1e-3);
         assert_eq!(p.scores[&p.label], p.confidence);
+    }
+}
+
+#[wasm_bindgen_test]
+fn results_are_plain_objects_with_scores_in_label_order() {
+    let tagger = Tagger::new();
+    let out: JsValue = tagger.tag(REPORT).map_err(JsValue::from).unwrap().into();
+    let order: Vec<String> =
+        serde_wasm_bindgen::from_value(tagger.labels().map_err(JsValue::from).unwrap().into()).unwrap();
+    let paragraphs = js_sys::Array::from(&out);
+    assert_eq!(paragraphs.length(), 6);
+    for p in paragraphs.iter() {
+        let scores = js_sys::Reflect::get(&p, &"scores".into()).unwrap();
+        // An object, as JSON would give it, not a `Map`.
+        assert!(!scores.has_type::<js_sys::Map>());
+        let keys: Vec<String> = js_sys::Object::keys(&scores.into()).iter().map(|k| k.as_string().unwrap()).collect();
+        assert_eq!(keys, order);
+        let label = js_sys::Reflect::get(&p, &"label".into()).unwrap();
+        assert!(order.contains(&label.as_string().expect("the label is a string")));
     }
 }
 
@@ -85,7 +104,10 @@ fn labels_info_and_names_describe_the_model() {
     assert_eq!(version.as_f64(), Some(f64::from(tiaoli::FORMAT_VERSION)));
     let metadata = js_sys::Reflect::get(&info, &"metadata".into()).unwrap();
     assert!(js_sys::Reflect::get(&metadata, &"corpus_sha256".into()).unwrap().is_string());
-    let names: BTreeMap<String, String> =
-        serde_wasm_bindgen::from_value(label_names().map_err(JsValue::from).unwrap().into()).unwrap();
+    // Objects, not `Map`s: the page posts them between threads and reads them as they are.
+    assert!(!metadata.has_type::<js_sys::Map>());
+    let names: JsValue = label_names().map_err(JsValue::from).unwrap().into();
+    assert!(!names.has_type::<js_sys::Map>());
+    let names: BTreeMap<String, String> = serde_wasm_bindgen::from_value(names).unwrap();
     assert_eq!(names["problems"], "存在问题");
 }
