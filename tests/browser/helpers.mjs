@@ -100,6 +100,18 @@ export function launchBrowser() {
 }
 
 /** Types `text` into the report box and waits until exactly its paragraphs are shown. */
+/**
+ * Puts `text` in the report box as a paste does: the value set at once and one input event
+ * (page.fill would type a long text in for half a minute).
+ */
+export function paste(page, text) {
+  return page.evaluate((text) => {
+    const box = document.getElementById('report');
+    box.value = text;
+    box.dispatchEvent(new Event('input', { bubbles: true }));
+  }, text);
+}
+
 export async function enterReport(page, text) {
   await page.fill('#report', text);
   const count = text.split(/\r\n|\n|\r/).filter((l) => l.trim()).length;

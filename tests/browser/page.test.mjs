@@ -13,7 +13,7 @@ import { spawn } from 'node:child_process';
 import { copyFile, mkdtemp, readFile, writeFile } from 'node:fs/promises';
 import os from 'node:os';
 import path from 'node:path';
-import { checkPrerequisites, enterReport, LABELS, launchBrowser, NAMES, ROOT, startServer } from './helpers.mjs';
+import { checkPrerequisites, enterReport, LABELS, launchBrowser, NAMES, paste, ROOT, startServer } from './helpers.mjs';
 
 const REQUIRED = ['opening', 'work', 'problems', 'plans', 'closing'];
 
@@ -236,12 +236,6 @@ test('the page tags before its worker has started, and without one', { timeout: 
   let long = '';
   while (long.length <= 100_000) long += `${REPORT}\n`;
   const longCount = long.split('\n').filter((l) => l.trim()).length;
-  // As a paste puts it (page.fill would type it in for half a minute).
-  const paste = (page, text) => page.evaluate((text) => {
-    const box = document.getElementById('report');
-    box.value = text;
-    box.dispatchEvent(new Event('input', { bubbles: true }));
-  }, text);
   const paras = (page) => page.evaluate(() => document.querySelectorAll('#results .para').length);
 
   {

@@ -62,7 +62,7 @@ impl Writer {
             self.buf.push(e as u8);
         }
         for (i, &v) in values.iter().enumerate() {
-            let q = (v / pow2(exponents[i % k])).round().clamp(-width.max(), width.max());
+            let q = width.level(v, pow2(exponents[i % k]));
             match width {
                 Width::I8 => self.buf.push(q as i8 as u8),
                 Width::I16 => self.buf.extend_from_slice(&(q as i16).to_le_bytes()),
@@ -84,6 +84,10 @@ impl Width {
             Width::I8 => f32::from(i8::MAX),
             Width::I16 => f32::from(i16::MAX),
         }
+    }
+    /// `v` in units of `scale`, rounded to the nearest integer of the symmetric range.
+    fn level(self, v: f32, scale: f32) -> f32 {
+        (v / scale).round().clamp(-self.max(), self.max())
     }
     fn bytes(self) -> usize {
         match self {
@@ -131,7 +135,7 @@ pub(crate) fn quantise(values: &mut [f32], k: usize, width: Width) {
     let exponents = exponents(values, k, width);
     for (i, v) in values.iter_mut().enumerate() {
         let scale = pow2(exponents[i % k]);
-        *v = (*v / scale).round().clamp(-width.max(), width.max()) * scale;
+        *v = width.level(*v, scale) * scale;
     }
 }
 
@@ -198,6 +202,15 @@ impl<'a> Reader<'a> {
         } else {
             Ok(v)
         }
+    }
+
+    /// `n` floats as [`Self::f32`] reads them; a file too short for all of them is refused
+    /// before any is read.
+    pub(crate) fn f32s(&mut self, n: usize, what: &'static str) -> Result<Vec<f32>, ModelError> {
+        let at = self.offset();
+        let block = self.take(n.saturating_mul(4), what)?;
+        let mut floats = Reader::new(block, at, self.file_len);
+        (0..n).map(|_| floats.f32(what)).collect()
     }
 
     pub(crate) fn str(&mut self, what: &'static str) -> Result<&'a str, ModelError> {

@@ -512,13 +512,9 @@ impl FittedTagger {
         let n_weights = vocab.len() * k;
         let (weights, bias) = if compact {
             let weights = r.quantised(n_weights, k, FIRST_PASS_WIDTH, "weights")?;
-            (weights, (0..k).map(|_| r.f32("bias")).collect::<Result<Vec<_>, _>>()?)
+            (weights, r.f32s(k, "bias")?)
         } else {
-            let at = r.offset();
-            let block = r.take((n_weights + k) * 4, "weights")?;
-            let mut floats = Reader::new(block, at, at + block.len());
-            let weights = (0..n_weights).map(|_| floats.f32("weight")).collect::<Result<Vec<_>, _>>()?;
-            (weights, (0..k).map(|_| floats.f32("bias")).collect::<Result<Vec<_>, _>>()?)
+            (r.f32s(n_weights, "weights")?, r.f32s(k, "bias")?)
         };
         let context = match version {
             1 => None,
@@ -678,14 +674,9 @@ impl FittedTagger {
         for _ in 0..n_rounds {
             let weights = match width {
                 Some(width) => r.quantised(d * k, k, width, "context weights")?,
-                None => {
-                    let at = r.offset();
-                    let block = r.take(d * k * 4, "context weights")?;
-                    let mut floats = Reader::new(block, at, at + block.len());
-                    (0..d * k).map(|_| floats.f32("context weight")).collect::<Result<Vec<_>, _>>()?
-                }
+                None => r.f32s(d * k, "context weights")?,
             };
-            let bias = (0..k).map(|_| r.f32("context bias")).collect::<Result<Vec<_>, _>>()?;
+            let bias = r.f32s(k, "context bias")?;
             rounds.push(Round { weights, bias });
         }
         let at = r.offset();
