@@ -24,4 +24,4 @@ for _ in $(seq 2000); do cat examples/report.txt; done > "$tmp/big.txt"
 n=$(grep -c . "$tmp/big.txt")
 t=$(for _ in 1 2 3 4 5; do seconds "$bin" tag "$tmp/big.txt"; done | best)
 printf 'tag:   %d paragraphs in %.3f s = %.0f paragraphs/s (best of 5, one core, process start and model load included)\n' "$n" "$t" "$(awk -v n="$n" -v t="$t" 'BEGIN { print n / t }')"
-printf 'model: %d bytes (models/default.tiaoli)\n' "$(stat -c %s models/default.tiaoli)"
+printf 'model: %d bytes (crates/tiaoli/models/default.tiaoli)\n' "$(stat -c %s crates/tiaoli/models/default.tiaoli)"

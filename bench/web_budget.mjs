@@ -171,9 +171,9 @@ console.log(`${row('total', { raw: sum('raw'), gz: sum('gz'), br: sum('br') })} 
 const wasm = b.files.find((f) => f.url.endsWith('.wasm'));
 if (wasm) {
   // The model is a data segment of the module: gzipped alone, it is about its share.
-  const model = gzipSync(readFileSync(join(root, 'models/default.tiaoli')), { level: 9 }).length;
+  const model = gzipSync(readFileSync(join(root, 'crates/tiaoli/models/default.tiaoli')), { level: 9 }).length;
   console.log(`  the wasm module with its model: ${kb(wasm.gz)} KB gzip   (budget 170 KB)`);
-  console.log(`    the model alone (models/default.tiaoli): ${kb(model)} KB gzip; the code and the rest: about ${kb(wasm.gz - model)} KB`);
+  console.log(`    the model alone (crates/tiaoli/models/default.tiaoli): ${kb(model)} KB gzip; the code and the rest: about ${kb(wasm.gz - model)} KB`);
 }
 const med = (key) => median(b.starts.map((s) => s[key])).toFixed(1);
 console.log(`\npage load to ready (Chromium): median ${median(b.readyTimes).toFixed(0)} ms of ${LOADS} first visits   (budget 100 ms)`);

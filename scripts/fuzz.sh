@@ -5,6 +5,7 @@
 #   scripts/fuzz.sh                          # every target, 30 s each (`make fuzz`, part of `make test`)
 #   FUZZ_SECONDS=600 scripts/fuzz.sh         # the long run (`make fuzz-long`)
 #   scripts/fuzz.sh tag_text model_bytes     # some targets only
+#   FUZZ_SEED=1 scripts/fuzz.sh              # libFuzzer's seed fixed (`make fuzz` sets 1)
 #
 # Stable Rust only: RUSTC_BOOTSTRAP=1 lets stable rustc take the -Z flags cargo-fuzz passes
 # (sanitizer and coverage instrumentation). Seed corpora are made afresh in a temporary
@@ -15,6 +16,13 @@ set -euo pipefail
 cd "$(dirname "$0")/.."
 
 seconds=${FUZZ_SECONDS:-30}
+# FUZZ_SEED fixes libFuzzer's random seed, so a run that fails fails again with the same
+# command (`make fuzz`, which `make test` runs, sets 1); unset, every run explores anew.
+seed_args=()
+[ -z "${FUZZ_SEED:-}" ] || seed_args=(-seed="$FUZZ_SEED")
+# One thread: a long input is otherwise split over threads, and the coverage libFuzzer steers
+# by would depend on the scheduler.
+export TIAOLI_THREADS=1
 sanitizer=${FUZZ_SANITIZER:-address}
 if [ $# -gt 0 ]; then targets=("$@"); else targets=(model_bytes tag_text paragraphs corpus_jsonl); fi
 export RUSTC_BOOTSTRAP=1
@@ -44,7 +52,7 @@ printf '<html><body><h1>工作总结</h1><script>alert(1)</script>\n<p>一、主
 printf 'Annual report 2024\nWe did a lot of work. 😀👨‍👩‍👧\n\xf0\xa0\x80\x80\xf0\xaa\x9b\x96 二、存在的问题\n' >"$seeds/text/mixed.txt"
 printf '%s' "$(head -c 3000 examples/report.txt | tr -d '\n')" >"$seeds/text/one-line.txt"
 # Small models, trained here: they load in well under a millisecond, the shipped 147 KB model in
-# tens (tests/it cover that one byte by byte), and libFuzzer mutates small inputs best.
+# tens (crates/tiaoli-cli/tests/it covers that one byte by byte), and libFuzzer mutates small inputs best.
 # TIAOLI=path/to/tiaoli uses that binary instead of building the command; it must be built
 # from this checkout, or the seeds may be in a model format the targets refuse.
 tiaoli() {
@@ -76,14 +84,15 @@ max_len() { echo 65536; }
 # ---------------------------------------------------------------- runs
 status=0
 summary=()
+findings=()
 for target in "${targets[@]}"; do
   corpus=$work/corpus/$target
   artifacts=$work/artifacts/$target
   mkdir -p "$corpus" "$artifacts"
   cp "$seeds/$(seed_dir "$target")"/* "$corpus/"
   log=$work/$target.log
-  echo "fuzzing $target for ${seconds}s ($sanitizer sanitizer)"
-  if cargo fuzz run -O --sanitizer "$sanitizer" "$target" "$corpus" -- \
+  echo "fuzzing $target for ${seconds}s ($sanitizer sanitizer${FUZZ_SEED:+, seed $FUZZ_SEED})"
+  if cargo fuzz run -O --sanitizer "$sanitizer" "$target" "$corpus" -- "${seed_args[@]}" \
     -max_total_time="$seconds" -max_len="$(max_len "$target")" -rss_limit_mb=2048 -timeout=20 \
     -artifact_prefix="$artifacts/" -print_final_stats=1 >"$log" 2>&1; then
     verdict="no findings"
@@ -92,6 +101,9 @@ for target in "${targets[@]}"; do
     status=1
     keep=1
     tail -40 "$log" >&2
+    # What failed, kept for the summary: CI shows the end of the output, and the log's tail is
+    # libFuzzer's statistics, not the panic.
+    findings+=("$target: $(grep -m1 -A2 -E 'panicked at|ERROR: (AddressSanitizer|libFuzzer)' "$log" | tr '\n' ' ')")
   fi
   execs=$(sed -n 's/^stat::number_of_executed_units: *//p' "$log" | tail -1)
   rss=$(sed -n 's/^stat::peak_rss_mb: *//p' "$log" | tail -1)
@@ -108,5 +120,9 @@ done
 echo
 echo "fuzzing summary (${seconds}s per target):"
 printf '  %s\n' "${summary[@]}"
+if [ "${#findings[@]}" -gt 0 ]; then
+  echo "findings:"
+  printf '  %s\n' "${findings[@]}"
+fi
 [ "$keep" = 0 ] || echo "kept $work for the failing inputs"
 exit "$status"

@@ -10,7 +10,7 @@ use std::time::Instant;
 use anyhow::{bail, Context as _};
 use clap::{Args, Parser, Subcommand, ValueEnum};
 use indicatif::{ProgressBar, ProgressStyle};
-use tiaoli::{Augmentation, ClassBalance, Context, Corpus, Drafts, FittedTagger, Split, Stage, TaggerParams};
+use tiaoli::{Augmentation, ClassBalance, ContextPass, Corpus, Drafts, FittedTagger, Split, Stage, TaggerParams};
 
 /// Show the structure of Chinese work reports (工作总结): tag every paragraph with its
 /// section type.
@@ -83,16 +83,6 @@ struct DataArg {
     data: Vec<PathBuf>,
 }
 
-#[derive(Debug, Clone, Copy, ValueEnum)]
-enum Balance {
-    /// Correct the biases for the types' priors after fitting
-    LogitAdjust,
-    /// Repeat rows of rare types, like class_weight="balanced"
-    Oversample,
-    /// Train on the corpus as it is
-    None,
-}
-
 /// Settings shared by `train` and `cv`; the defaults are the library's.
 #[derive(Debug, Args)]
 struct Settings {
@@ -115,14 +105,14 @@ struct Settings {
     #[arg(long, default_value_t = TaggerParams::DEFAULT_MAX_ITERATIONS)]
     max_iterations: u64,
     /// How to make up for rare types
-    #[arg(long, value_enum, default_value_t = TaggerParams::DEFAULT_CLASS_BALANCE.into())]
-    class_balance: Balance,
+    #[arg(long, value_enum, default_value_t = TaggerParams::DEFAULT_CLASS_BALANCE)]
+    class_balance: ClassBalance,
     /// With oversampling, the most times one paragraph is repeated
     #[arg(long, default_value_t = TaggerParams::DEFAULT_MAX_OVERSAMPLE)]
     max_oversample: usize,
     /// Tag paragraphs in the context of their document (layout, neighbours, headings)
-    #[arg(long, value_enum, default_value_t = TaggerParams::DEFAULT_CONTEXT.into())]
-    context: ContextArg,
+    #[arg(long, value_enum, default_value_t = TaggerParams::DEFAULT_CONTEXT)]
+    context: ContextPass,
     /// L2 regularisation of the context pass
     #[arg(long, default_value_t = TaggerParams::DEFAULT_CONTEXT_ALPHA)]
     context_alpha: f64,
@@ -133,80 +123,8 @@ struct Settings {
     #[arg(long, default_value_t = TaggerParams::DEFAULT_INNER_FOLDS)]
     inner_folds: usize,
     /// Also learn from copies of every report restyled as people write drafts
-    #[arg(long, value_enum, default_value_t = TaggerParams::DEFAULT_AUGMENTATION.into())]
-    augment: AugmentArg,
-}
-
-#[derive(Debug, Clone, Copy, ValueEnum)]
-enum AugmentArg {
-    /// Every report also in Markdown, bare or emphasised style
-    Restyle,
-    /// The corpus as it is
-    None,
-}
-
-impl From<Augmentation> for AugmentArg {
-    fn from(a: Augmentation) -> AugmentArg {
-        match a {
-            Augmentation::Restyle => AugmentArg::Restyle,
-            Augmentation::None => AugmentArg::None,
-        }
-    }
-}
-
-impl From<AugmentArg> for Augmentation {
-    fn from(a: AugmentArg) -> Augmentation {
-        match a {
-            AugmentArg::Restyle => Augmentation::Restyle,
-            AugmentArg::None => Augmentation::None,
-        }
-    }
-}
-
-#[derive(Debug, Clone, Copy, ValueEnum)]
-enum ContextArg {
-    /// A second pass over layout, neighbours and headings
-    Stacked,
-    /// Each paragraph on its own words
-    Off,
-}
-
-impl From<Context> for ContextArg {
-    fn from(c: Context) -> ContextArg {
-        match c {
-            Context::Stacked => ContextArg::Stacked,
-            Context::Off => ContextArg::Off,
-        }
-    }
-}
-
-impl From<ContextArg> for Context {
-    fn from(c: ContextArg) -> Context {
-        match c {
-            ContextArg::Stacked => Context::Stacked,
-            ContextArg::Off => Context::Off,
-        }
-    }
-}
-
-impl From<ClassBalance> for Balance {
-    fn from(b: ClassBalance) -> Balance {
-        match b {
-            ClassBalance::Oversample => Balance::Oversample,
-            ClassBalance::LogitAdjust => Balance::LogitAdjust,
-            ClassBalance::None => Balance::None,
-        }
-    }
-}
-
-impl From<Balance> for ClassBalance {
-    fn from(b: Balance) -> ClassBalance {
-        match b {
-            Balance::Oversample => ClassBalance::Oversample,
-            Balance::LogitAdjust => ClassBalance::LogitAdjust,
-            Balance::None => ClassBalance::None,
-        }
-    }
+    #[arg(long, value_enum, default_value_t = TaggerParams::DEFAULT_AUGMENTATION)]
+    augment: Augmentation,
 }
 
 #[derive(Debug, Clone, Copy)]
@@ -239,13 +157,13 @@ impl Settings {
             .max_features(self.max_features)
             .alpha(self.alpha)
             .max_iterations(self.max_iterations)
-            .class_balance(self.class_balance.into())
+            .class_balance(self.class_balance)
             .max_oversample(self.max_oversample)
-            .context(self.context.into())
+            .context(self.context)
             .context_alpha(self.context_alpha)
             .context_rounds(self.context_rounds)
             .inner_folds(self.inner_folds)
-            .augmentation(self.augment.into())
+            .augmentation(self.augment)
     }
 }
 

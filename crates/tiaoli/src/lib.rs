@@ -61,4 +61,4 @@ pub use model::{
 };
 pub use paragraph::{paragraphs, Paragraph, Paragraphs};
 #[cfg(feature = "train")]
-pub use train::{Augmentation, ClassBalance, Context, Stage, TaggerParams};
+pub use train::{Augmentation, ClassBalance, ContextPass, Stage, TaggerParams};

@@ -681,8 +681,12 @@ impl FittedTagger {
         }
         let at = r.offset();
         let temperature = r.f32("calibration temperature")?;
-        if !(temperature.is_finite() && temperature > 0.0) {
-            return Err(ModelError::Invalid { offset: at, what: "calibration temperature is not positive".into() });
+        if !context::TEMPERATURES.contains(&temperature) {
+            return Err(ModelError::Invalid {
+                offset: at,
+                // Not formatted from the range: float formatting would add 10 KB to the page.
+                what: "calibration temperature is outside 0.1..=10".into(),
+            });
         }
         Ok(Some(ContextModel { rounds, temperature }))
     }
@@ -704,10 +708,10 @@ fn display_term(kind: TermKind, term: &str) -> String {
 
 #[cfg(feature = "default-model")]
 impl FittedTagger {
-    /// The model shipped with tiaoli (`models/default.tiaoli`), trained on the project's
+    /// The model shipped with tiaoli (`crates/tiaoli/models/default.tiaoli`), trained on the project's
     /// labelled corpus.
     pub fn default_model() -> FittedTagger {
-        static BYTES: &[u8] = include_bytes!("../../../models/default.tiaoli");
+        static BYTES: &[u8] = include_bytes!("../models/default.tiaoli");
         // The bytes are fixed at compile time and checked by this crate's tests, so a failure
         // here is a build defect, not bad input.
         #[allow(clippy::expect_used)]

@@ -69,15 +69,16 @@ use crate::lexicon::Lexicon;
 use crate::model::{FittedTagger, CONTEXT_WIDTH, FIRST_PASS_WIDTH};
 use crate::sparse::{self, Problem, SparseRows};
 
-/// How training makes up for rare types.
+/// How training makes up for rare types (see the module docs).
 #[derive(Clone, Copy, Debug, PartialEq, Eq, Hash)]
+#[cfg_attr(feature = "clap", derive(clap::ValueEnum))]
 pub enum ClassBalance {
-    /// Fit the corpus as it is.
-    None,
-    /// Repeat the rows of rare types (see the module docs).
-    Oversample,
-    /// Correct the biases for the types' priors after fitting (see the module docs).
+    /// Correct the biases for the types' priors after fitting.
     LogitAdjust,
+    /// Repeat rows of rare types, like class_weight="balanced".
+    Oversample,
+    /// Train on the corpus as it is.
+    None,
 }
 
 impl ClassBalance {
@@ -91,33 +92,36 @@ impl ClassBalance {
     }
 }
 
-/// Whether a model tags paragraphs in the context of their document.
+/// Whether a model tags paragraphs in the context of their document (see the `context`
+/// module docs).
 #[derive(Clone, Copy, Debug, PartialEq, Eq, Hash)]
-pub enum Context {
+#[cfg_attr(feature = "clap", derive(clap::ValueEnum))]
+pub enum ContextPass {
+    /// A second pass over layout, neighbours and headings.
+    Stacked,
     /// Each paragraph on its own words.
     Off,
-    /// A second pass over layout, neighbours and headings (see `context` module docs).
-    Stacked,
 }
 
-impl Context {
+impl ContextPass {
     /// The name used in model metadata and on the command line.
     pub fn as_str(self) -> &'static str {
         match self {
-            Context::Off => "off",
-            Context::Stacked => "stacked",
+            ContextPass::Off => "off",
+            ContextPass::Stacked => "stacked",
         }
     }
 }
 
-/// Whether training also learns from restyled copies of its reports.
+/// Whether training also learns from restyled copies of its reports (see the `augment`
+/// module).
 #[derive(Clone, Copy, Debug, PartialEq, Eq, Hash)]
+#[cfg_attr(feature = "clap", derive(clap::ValueEnum))]
 pub enum Augmentation {
+    /// Every report also in Markdown, bare or emphasised style.
+    Restyle,
     /// The corpus as it is.
     None,
-    /// Every report also in one other style: Markdown, bare or emphasised headings and items
-    /// (see the `augment` module).
-    Restyle,
 }
 
 impl Augmentation {
@@ -186,7 +190,7 @@ pub struct TaggerParams {
     max_iterations: u64,
     class_balance: ClassBalance,
     max_oversample: usize,
-    context: Context,
+    context: ContextPass,
     context_alpha: f64,
     context_rounds: usize,
     inner_folds: usize,
@@ -233,7 +237,7 @@ impl TaggerParams {
     /// Default oversampling cap.
     pub const DEFAULT_MAX_OVERSAMPLE: usize = 10;
     /// Default context: the stacked second pass.
-    pub const DEFAULT_CONTEXT: Context = Context::Stacked;
+    pub const DEFAULT_CONTEXT: ContextPass = ContextPass::Stacked;
     /// Default regularisation of the context pass (see the `context` module docs): 1 beat
     /// 0.3 and 3 on the real reports' folds.
     pub const DEFAULT_CONTEXT_ALPHA: f64 = 1.0;
@@ -302,7 +306,7 @@ impl TaggerParams {
     }
 
     /// Whether to add the context pass. Default [`Self::DEFAULT_CONTEXT`].
-    pub fn context(mut self, context: Context) -> Self {
+    pub fn context(mut self, context: ContextPass) -> Self {
         self.context = context;
         self
     }
@@ -448,7 +452,7 @@ impl TaggerParams {
 
         let groups = corpus.group_count();
         // Out-of-fold scores need at least two report groups.
-        let stacked = self.context == Context::Stacked && groups >= 2;
+        let stacked = self.context == ContextPass::Stacked && groups >= 2;
         let fold_of: Vec<usize> = if stacked {
             let folds = assign_folds(corpus, self.inner_folds.min(groups), 0)?;
             corpus.examples().iter().map(|e| folds[&e.group]).collect()
@@ -511,7 +515,7 @@ impl TaggerParams {
             }
             tagger.context = Some(self.fit_context(corpus, &labels, &first, &fold_of)?);
             format!("stacked ({} inner folds)", n_folds)
-        } else if self.context == Context::Stacked {
+        } else if self.context == ContextPass::Stacked {
             "off (the corpus has a single report group)".to_owned()
         } else {
             "off".to_owned()
@@ -719,7 +723,7 @@ impl TaggerParams {
 /// The temperature that makes `(probabilities, gold class)` pairs most likely when each
 /// probability vector is raised to `1 / T` and renormalised (Guo et al. 2017: one parameter,
 /// so it moves confidence without changing any prediction). Found by golden-section search
-/// over `ln T` in `[ln 0.1, ln 10]`; 1 when there is nothing to fit.
+/// over `ln T` across [`context::TEMPERATURES`]; 1 when there is nothing to fit.
 fn fit_temperature<'a>(pairs: impl Iterator<Item = (&'a [f32], usize)>) -> f32 {
     // ln p, floored so a zero probability stays finite.
     let logs: Vec<(Vec<f64>, usize)> = pairs
@@ -738,7 +742,7 @@ fn fit_temperature<'a>(pairs: impl Iterator<Item = (&'a [f32], usize)>) -> f32 {
             })
             .sum()
     };
-    let (mut a, mut b) = (0.1f64.ln(), 10f64.ln());
+    let (mut a, mut b) = (f64::from(*context::TEMPERATURES.start()).ln(), f64::from(*context::TEMPERATURES.end()).ln());
     let ratio = (5f64.sqrt() - 1.0) / 2.0;
     let (mut c, mut d) = (b - ratio * (b - a), a + ratio * (b - a));
     let (mut fc, mut fd) = (nll(c), nll(d));

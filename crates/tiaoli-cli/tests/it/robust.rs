@@ -319,6 +319,38 @@ fn huge_but_finite_weights_are_refused_and_whatever_loads_tags_finitely() {
     assert!(refused >= 10 && loaded > 1000, "{refused} refused, {loaded} loaded");
 }
 
+/// Regression for the `model_bytes` fuzz target's second finding: a calibration temperature
+/// of 1e-45, positive and finite, divided every log-probability into minus infinity, and the
+/// tagger returned NaN. The temperature is the payload's last float; training fits it within
+/// 0.1..=10, and the loader takes nothing else.
+#[test]
+fn a_calibration_temperature_outside_what_training_fits_is_refused() {
+    let bytes = mini_model_bytes();
+    let end = bytes.len() - 4;
+    let with_temperature = |t: f32| {
+        let mut damaged = bytes.to_vec();
+        damaged[end - 4..end].copy_from_slice(&t.to_le_bytes());
+        let crc = crc32(&damaged[20..end]);
+        damaged[end..].copy_from_slice(&crc.to_le_bytes());
+        FittedTagger::from_bytes(&damaged)
+    };
+    for t in [f32::from_bits(1), 1e-6, 0.09, 10.5, 1e6] {
+        let err = with_temperature(t).unwrap_err();
+        assert!(
+            matches!(&err, ModelError::Invalid { offset, .. } if *offset == end - 4)
+                && err.to_string().contains("calibration temperature is outside 0.1..=10"),
+            "temperature {t}: {err}"
+        );
+    }
+    for t in [0.1, 1.0, 10.0] {
+        let model = with_temperature(t).unwrap_or_else(|err| panic!("temperature {t}: {err}"));
+        for tagged in model.tag(&REPORT.join("\n")) {
+            let p = &tagged.prediction.probabilities;
+            assert!(p.iter().all(|v| v.is_finite()) && (p.iter().sum::<f32>() - 1.0).abs() < 1e-4, "{t}: {p:?}");
+        }
+    }
+}
+
 #[test]
 fn a_claimed_huge_payload_is_refused_without_allocating() {
     let mut bytes = mini_model_bytes().to_vec();

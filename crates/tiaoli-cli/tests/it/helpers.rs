@@ -1,14 +1,13 @@
 //! Shared fixtures. All text here and in `tests/data` was written for these tests.
 
 use std::path::{Path, PathBuf};
-use std::process::Command;
 use std::sync::OnceLock;
 
 use tiaoli::{Corpus, FittedTagger, TaggerParams};
 
-/// The workspace root.
+/// The workspace root (this package is `crates/tiaoli-cli`).
 pub fn root() -> &'static Path {
-    Path::new(env!("CARGO_MANIFEST_DIR")).parent().unwrap()
+    Path::new(env!("CARGO_MANIFEST_DIR")).parent().and_then(Path::parent).unwrap()
 }
 
 /// A small labelled corpus of four invented reports (clinic, school, bank, personal).
@@ -42,25 +41,9 @@ pub fn mini_model_bytes() -> &'static [u8] {
     BYTES.get_or_init(|| mini_model().to_bytes())
 }
 
-/// The `tiaoli` binary of this checkout, built once per test run with the profile the tests
-/// were built with. (Cargo gives integration tests the path of their own package's binaries
-/// only, and the binary lives in `tiaoli-cli`.)
+/// The `tiaoli` binary of this checkout, which cargo builds before these tests.
 pub fn tiaoli() -> assert_cmd::Command {
-    static BIN: OnceLock<PathBuf> = OnceLock::new();
-    let bin = BIN.get_or_init(|| {
-        let cargo = std::env::var("CARGO").unwrap_or_else(|_| "cargo".into());
-        let mut build = Command::new(cargo);
-        build.current_dir(root()).args(["build", "--quiet", "-p", "tiaoli-cli", "--bin", "tiaoli"]);
-        if !cfg!(debug_assertions) {
-            build.arg("--release");
-        }
-        let status = build.status().unwrap();
-        assert!(status.success(), "building the tiaoli binary failed");
-        let exe = std::env::current_exe().unwrap();
-        // target/<profile>/deps/it-… → target/<profile>/tiaoli
-        exe.parent().unwrap().parent().unwrap().join(format!("tiaoli{}", std::env::consts::EXE_SUFFIX))
-    });
-    let mut cmd = assert_cmd::Command::new(bin);
+    let mut cmd = assert_cmd::Command::new(env!("CARGO_BIN_EXE_tiaoli"));
     cmd.env_remove("RUST_BACKTRACE");
     cmd
 }
