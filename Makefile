@@ -94,14 +94,14 @@ $(VENV)/.installed: bench/requirements.txt
 
 ## tiaoli against scikit-learn's TF-IDF + LogisticRegression, on the same grouped folds.
 compare: release-cli $(VENV)/.installed | $(CORPUS)
-	@tmp=$$(mktemp -d) && $(TIAOLI) cv --data $(CORPUS) --folds 5 --json > $$tmp/tiaoli.json && \
+	@tmp=$$(mktemp -d) && $(TIAOLI) cv --data $(CORPUS) --folds 5 --format json > $$tmp/tiaoli.json && \
 	  $(VENV)/bin/python bench/sklearn_cv.py --data $(CORPUS) --folds-json $$tmp/tiaoli.json --json > $$tmp/sklearn.json && \
 	  python3 bench/compare.py $$tmp/tiaoli.json $$tmp/sklearn.json
 
 ## Leave-one-sector-out on both corpora, tiaoli next to scikit-learn on the same folds
 ## (the seed corpus has no sector: it is held out as one more).
 loso: release-cli $(VENV)/.installed | $(CORPUS)
-	@tmp=$$(mktemp -d) && $(TIAOLI) cv --by sector --data $(TRAIN_DATA) --json > $$tmp/tiaoli.json && \
+	@tmp=$$(mktemp -d) && $(TIAOLI) cv --by sector --data $(TRAIN_DATA) --format json > $$tmp/tiaoli.json && \
 	  $(VENV)/bin/python bench/sklearn_cv.py --data $(TRAIN_DATA) --folds-json $$tmp/tiaoli.json --json > $$tmp/sklearn.json && \
 	  python3 bench/compare.py $$tmp/tiaoli.json $$tmp/sklearn.json
 

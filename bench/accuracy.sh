@@ -71,10 +71,10 @@ measure() {
   local case=$1 data=$2 flags=$3; shift 3
   local folds=$dir/$case-tiaoli.json
   # shellcheck disable=SC2086 # flags are words without spaces
-  run "$folds" "$tiaoli" cv --data "$data" $flags --train-also "$@" --json
+  run "$folds" "$tiaoli" cv --data "$data" $flags --train-also "$@" --format json
   if [ "$case" = A ]; then
     # shellcheck disable=SC2086
-    run "$dir/$case-tiaoli-paragraph.json" "$tiaoli" cv --data "$data" $flags --train-also "$@" --context off --json
+    run "$dir/$case-tiaoli-paragraph.json" "$tiaoli" cv --data "$data" $flags --train-also "$@" --context off --format json
   fi
   for peer in sklearn fasttext; do
     if python3 -c 'import json, sys; sys.exit("error" in json.load(open(sys.argv[1])))' "$folds" 2> /dev/null; then

@@ -2,7 +2,7 @@
 """Print tiaoli's and scikit-learn's grouped cross-validation side by side.
 
 Usage: compare.py TIAOLI_CV.json SKLEARN_CV.json
-(the outputs of `tiaoli cv --json` and `bench/sklearn_cv.py --json` on the same folds;
+(the outputs of `tiaoli cv --format json` and `bench/sklearn_cv.py --json` on the same folds;
 `make compare` runs all three).
 """
 import json

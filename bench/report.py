@@ -353,7 +353,7 @@ def main():
     # -- accuracy
     w("## Accuracy: grouped cross-validation on ../shared/corpus")
     w("")
-    w("5 folds grouped by report (`tiaoli cv --data ../shared/corpus --folds 5 --json`: its `folds[i].groups` "
+    w("5 folds grouped by report (`tiaoli cv --data ../shared/corpus --folds 5 --format json`: its `folds[i].groups` "
       "are the folds for every system). Test rows are always the held-out seed rows; the second setting adds all "
       "of `data/corpus` (the project's own 1,212 paragraphs) to every fold's training set. Held-out predictions "
       "are pooled over the folds.")

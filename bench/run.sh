@@ -45,13 +45,13 @@ print("\n".join(out))
 EOF
 
 # Accuracy: tiaoli's folds for everyone; (a) seed folds only, (b) + data/corpus in every training set.
-run "$tmp/cv-seed-tiaoli-context.json" "$tiaoli" cv --data "$corpus" --folds 5 --json
-run "$tmp/cv-seed-tiaoli-paragraph.json" "$tiaoli" cv --data "$corpus" --folds 5 --context off --json
+run "$tmp/cv-seed-tiaoli-context.json" "$tiaoli" cv --data "$corpus" --folds 5 --format json
+run "$tmp/cv-seed-tiaoli-paragraph.json" "$tiaoli" cv --data "$corpus" --folds 5 --context off --format json
 folds=$tmp/cv-seed-tiaoli-context.json
 run "$tmp/cv-seed-sklearn.json" "$py" bench/sklearn_cv.py --data "$corpus" --folds-json "$folds" --json
 run "$tmp/cv-seed-fasttext.json" "$py" bench/fasttext_cv.py --data "$corpus" --folds-json "$folds" --json
-run "$tmp/cv-both-tiaoli-context.json" "$tiaoli" cv --data "$corpus" --folds 5 --train-also "$also" --json
-run "$tmp/cv-both-tiaoli-paragraph.json" "$tiaoli" cv --data "$corpus" --folds 5 --train-also "$also" --context off --json
+run "$tmp/cv-both-tiaoli-context.json" "$tiaoli" cv --data "$corpus" --folds 5 --train-also "$also" --format json
+run "$tmp/cv-both-tiaoli-paragraph.json" "$tiaoli" cv --data "$corpus" --folds 5 --train-also "$also" --context off --format json
 run "$tmp/cv-both-sklearn.json" "$py" bench/sklearn_cv.py --data "$corpus" --folds-json "$folds" --train-also "$also" --json
 run "$tmp/cv-both-fasttext.json" "$py" bench/fasttext_cv.py --data "$corpus" --folds-json "$folds" --train-also "$also" --json
 

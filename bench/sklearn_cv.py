@@ -2,7 +2,7 @@
 
 Reads a labelled JSONL corpus the way tiaoli does (every *.jsonl below each --data directory,
 or the file itself, sorted by path, rows in file order, blank lines skipped, group -> doc ->
-file stem) and the fold assignment printed by `tiaoli cv --json`: the fold of each row is
+file stem) and the fold assignment printed by `tiaoli cv --format json`: the fold of each row is
 `predictions[].fold` (rows matched by file name and 1-based line), or, in older output
 without it, the fold whose `folds[i].groups` holds the row's group. Fold i is tested on its
 rows and trained on all other rows, plus every row below --train-also (if given: those rows
@@ -11,7 +11,7 @@ TF-IDF and a character 1-3-gram TF-IDF (both sublinear), followed by
 LogisticRegression(C=10, class_weight="balanced", max_iter=2000). Held-out predictions of
 all folds are pooled for per-label precision/recall/F1, macro-F1 and accuracy.
 
-The JSON output also has, as `tiaoli cv --json` does: `predictions` (file, line, doc, fold,
+The JSON output also has, as `tiaoli cv --format json` does: `predictions` (file, line, doc, fold,
 gold, predicted, confidence = the highest class probability), `calibration` (ECE over 15
 equal-width confidence bins, and the share of all paragraphs that are wrong with confidence
 >= 0.9) and `drafts`: the first 3, 5, 8, 12 and 20 rows of every document longer than that,
@@ -20,7 +20,7 @@ score is the held-out predictions re-pooled over the prefix lines.
 
 Usage:
     python3 -m venv bench/.venv && bench/.venv/bin/pip install -r bench/requirements.txt
-    tiaoli cv --data /work/shared/corpus --folds 5 --json > /tmp/folds.json
+    tiaoli cv --data /work/shared/corpus --folds 5 --format json > /tmp/folds.json
     bench/.venv/bin/python bench/sklearn_cv.py --data /work/shared/corpus \
         --folds-json /tmp/folds.json [--train-also data/corpus ...] [--json]
 """
@@ -81,7 +81,7 @@ def load_rows(data_dirs):
 
 
 def load_folds(folds_json, rows):
-    """The fold index of each row and the number of folds, from `tiaoli cv --json` output:
+    """The fold index of each row and the number of folds, from `tiaoli cv --format json` output:
     `predictions[].fold` where present (matched by file name and line), else `folds[].groups`."""
     with open(folds_json, encoding="utf-8") as f:
         cv = json.load(f)
@@ -232,7 +232,7 @@ def run(description, make):
     """The command line shared by the baselines: parse, load, cross-validate, print."""
     ap = argparse.ArgumentParser(description=description)
     ap.add_argument("--data", required=True, nargs="+", help="labelled JSONL files or directories of them")
-    ap.add_argument("--folds-json", required=True, help="output of `tiaoli cv --json`")
+    ap.add_argument("--folds-json", required=True, help="output of `tiaoli cv --format json`")
     ap.add_argument("--train-also", nargs="+", default=[], metavar="DIR",
                     help="also train every fold on all rows below DIR (never tested)")
     ap.add_argument("--json", action="store_true", help="print one JSON object")

@@ -457,7 +457,7 @@ test('a model file trained with the CLI loads; a bad one is refused clearly', { 
   const dir = await mkdtemp(path.join(outDir, 'model-'));
   const modelPath = path.join(dir, 'm.tiaoli');
   await run('cargo', ['run', '-q', '--release', '-p', 'tiaoli-cli', '--', 'train', '--data', 'tests/data/mini.jsonl', '--min-df', '1', '--out', modelPath]);
-  const inspect = JSON.parse(await run('cargo', ['run', '-q', '--release', '-p', 'tiaoli-cli', '--', 'inspect', '--model', modelPath, '--json']));
+  const inspect = JSON.parse(await run('cargo', ['run', '-q', '--release', '-p', 'tiaoli-cli', '--', 'inspect', '--model', modelPath, '--format', 'json']));
   const garbagePath = path.join(dir, 'garbage.tiaoli');
   await writeFile(garbagePath, Buffer.from('这不是模型文件 not a model file \u0000\u0001\u0002'.repeat(20)));
 

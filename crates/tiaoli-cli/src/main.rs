@@ -54,12 +54,50 @@ impl ModelArg {
     }
 }
 
+/// How `tag` prints the paragraphs.
 #[derive(Debug, Clone, Copy, ValueEnum)]
 enum TagFormat {
     /// A readable table [default on a terminal]
     Table,
-    /// One JSON object per paragraph [default otherwise]
+    /// One JSON array of the paragraphs
+    Json,
+    /// One JSON object per paragraph, a line each [default otherwise]
     Jsonl,
+}
+
+/// How `eval`, `cv` and `inspect` print what they found.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, ValueEnum)]
+enum Format {
+    /// Readable tables
+    Table,
+    /// One JSON object
+    Json,
+}
+
+#[derive(Debug, Args)]
+struct FormatArg {
+    /// Output format
+    #[arg(long, short, value_enum, default_value_t = Format::Table)]
+    format: Format,
+}
+
+impl FormatArg {
+    /// `value` as one line of JSON, or `table` writing the readable form.
+    fn print<W: Write>(
+        &self,
+        out: &mut W,
+        value: impl FnOnce() -> serde_json::Value,
+        table: impl FnOnce(&mut W) -> io::Result<()>,
+    ) -> anyhow::Result<()> {
+        match self.format {
+            Format::Json => {
+                serde_json::to_writer(&mut *out, &value())?;
+                writeln!(out)?;
+            }
+            Format::Table => table(out)?,
+        }
+        Ok(())
+    }
 }
 
 #[derive(Debug, Args)]
@@ -184,9 +222,8 @@ struct EvalArgs {
     model: ModelArg,
     #[command(flatten)]
     data: DataArg,
-    /// Print one JSON object instead of tables
-    #[arg(long)]
-    json: bool,
+    #[command(flatten)]
+    output: FormatArg,
 }
 
 /// What each fold of `cv` holds out.
@@ -221,9 +258,8 @@ struct CvArgs {
     /// paragraphs and tagged alone
     #[arg(long)]
     drafts: bool,
-    /// Print one JSON object instead of tables
-    #[arg(long)]
-    json: bool,
+    #[command(flatten)]
+    output: FormatArg,
     #[command(flatten)]
     settings: Settings,
 }
@@ -235,9 +271,8 @@ struct InspectArgs {
     /// Features to show per type
     #[arg(long, default_value_t = 12)]
     top: usize,
-    /// Print one JSON object instead of text
-    #[arg(long)]
-    json: bool,
+    #[command(flatten)]
+    output: FormatArg,
 }
 
 fn main() -> ExitCode {
@@ -264,12 +299,7 @@ fn run(cli: Cli) -> anyhow::Result<()> {
             let tagger = args.model.load()?;
             let corpus = Corpus::load(&args.data.data)?;
             let scored = tiaoli::evaluate(&tagger, &corpus);
-            if args.json {
-                serde_json::to_writer(&mut out, &report::scored_json(&scored))?;
-                writeln!(out)?;
-            } else {
-                report::write_scored(&mut out, &scored)?;
-            }
+            args.output.print(&mut out, || report::scored_json(&scored), |out| report::write_scored(out, &scored))?;
         }
         Command::Cv(args) => {
             let corpus = Corpus::load(&args.data.data)?;
@@ -296,24 +326,20 @@ fn run(cli: Cli) -> anyhow::Result<()> {
                 },
             )?;
             bar.finish_and_clear();
-            if args.json {
-                serde_json::to_writer(
-                    &mut out,
-                    &report::cv_json(&cv, &corpus, args.seed, &args.train_also, started.elapsed()),
-                )?;
-                writeln!(out)?;
-            } else {
-                report::write_cv(&mut out, &cv, &corpus, train_also.as_ref())?;
-            }
+            let elapsed = started.elapsed();
+            args.output.print(
+                &mut out,
+                || report::cv_json(&cv, &corpus, args.seed, &args.train_also, elapsed),
+                |out| report::write_cv(out, &cv, &corpus, train_also.as_ref()),
+            )?;
         }
         Command::Inspect(args) => {
             let tagger = args.model.load()?;
-            if args.json {
-                serde_json::to_writer(&mut out, &report::inspect_json(&tagger, args.top))?;
-                writeln!(out)?;
-            } else {
-                report::write_inspect(&mut out, &tagger, args.top)?;
-            }
+            args.output.print(
+                &mut out,
+                || report::inspect_json(&tagger, args.top),
+                |out| report::write_inspect(out, &tagger, args.top),
+            )?;
         }
     }
     out.flush()?;
@@ -343,6 +369,7 @@ fn tag(args: TagArgs, out: &mut impl Write) -> anyhow::Result<()> {
         .collect();
     let format = args.format.unwrap_or(if io::stdout().is_terminal() { TagFormat::Table } else { TagFormat::Jsonl });
     match format {
+        TagFormat::Json => report::write_json(out, &tagger, &tagged)?,
         TagFormat::Jsonl => report::write_jsonl(out, &tagger, &tagged)?,
         TagFormat::Table => report::write_table(out, &tagged)?,
     }

@@ -59,8 +59,21 @@ impl Serialize for Scores<'_> {
 }
 
 pub fn write_jsonl(out: &mut impl Write, tagger: &FittedTagger, tagged: &[Row<'_>]) -> io::Result<()> {
-    for t in tagged {
-        let line = TagLine {
+    for line in tag_lines(tagger, tagged) {
+        serde_json::to_writer(&mut *out, &line)?;
+        writeln!(out)?;
+    }
+    Ok(())
+}
+
+/// The same objects as [`write_jsonl`], as one JSON array.
+pub fn write_json(out: &mut impl Write, tagger: &FittedTagger, tagged: &[Row<'_>]) -> io::Result<()> {
+    serde_json::to_writer(&mut *out, &tag_lines(tagger, tagged).collect::<Vec<_>>())?;
+    writeln!(out)
+}
+
+fn tag_lines<'a>(tagger: &'a FittedTagger, tagged: &'a [Row<'a>]) -> impl Iterator<Item = TagLine<'a>> {
+    tagged.iter().map(|t| TagLine {
             line: t.paragraph.line,
             label: t.prediction.label.as_str(),
             confidence: t.prediction.confidence,
@@ -70,11 +83,7 @@ pub fn write_jsonl(out: &mut impl Write, tagger: &FittedTagger, tagged: &[Row<'_
                 .explanation
                 .as_ref()
                 .map(|e| ExplainJson { words: contributions(&e.words), context: contributions(&e.context) }),
-        };
-        serde_json::to_writer(&mut *out, &line)?;
-        writeln!(out)?;
-    }
-    Ok(())
+    })
 }
 
 /// Cut `text` to at most `width` terminal columns, marking the cut with `…`.
@@ -167,7 +176,7 @@ fn calibration_json(c: &Calibration) -> Value {
     })
 }
 
-/// An evaluation with its calibration, as `eval --json` prints it.
+/// An evaluation with its calibration, as `eval --format json` prints it.
 pub fn scored_json(s: &Scored) -> Value {
     let mut v = evaluation_json(&s.evaluation);
     v["calibration"] = calibration_json(&s.calibration);

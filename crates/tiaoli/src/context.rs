@@ -824,7 +824,7 @@ pub(crate) const PROBABILITY_FLOOR: f32 = 1e-12;
 /// The calibration temperatures training searches and a model file may hold. Bounded below
 /// because a temperature near zero sends every log-probability over `t` to minus infinity, and
 /// softmax of those is NaN (found by the `model_bytes` fuzz target with a file holding 1e-45).
-pub(crate) const TEMPERATURES: std::ops::RangeInclusive<f32> = 0.1..=10.0;
+pub(crate) const TEMPERATURES: std::ops::RangeInclusive<f64> = 0.1..=10.0;
 
 /// Raise probabilities to `1 / t` and renormalise: softmax of the log-probabilities over `t`.
 fn temper(p: &mut [f32], t: f32) {

@@ -681,7 +681,7 @@ impl FittedTagger {
         }
         let at = r.offset();
         let temperature = r.f32("calibration temperature")?;
-        if !context::TEMPERATURES.contains(&temperature) {
+        if !context::TEMPERATURES.contains(&f64::from(temperature)) {
             return Err(ModelError::Invalid {
                 offset: at,
                 // Not formatted from the range: float formatting would add 10 KB to the page.

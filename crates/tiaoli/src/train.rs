@@ -742,7 +742,7 @@ fn fit_temperature<'a>(pairs: impl Iterator<Item = (&'a [f32], usize)>) -> f32 {
             })
             .sum()
     };
-    let (mut a, mut b) = (f64::from(*context::TEMPERATURES.start()).ln(), f64::from(*context::TEMPERATURES.end()).ln());
+    let (mut a, mut b) = (context::TEMPERATURES.start().ln(), context::TEMPERATURES.end().ln());
     let ratio = (5f64.sqrt() - 1.0) / 2.0;
     let (mut c, mut d) = (b - ratio * (b - a), a + ratio * (b - a));
     let (mut fc, mut fd) = (nll(c), nll(d));

@@ -40,6 +40,26 @@ fn tag_prints_one_json_object_per_paragraph_in_order() {
 }
 
 #[test]
+fn every_command_takes_one_format_flag() {
+    let report = sample_report_path();
+    let lines = jsonl(&tiaoli().args(["tag", "--format", "jsonl"]).arg(&report).assert().success().get_output().stdout);
+    let array: Value =
+        serde_json::from_slice(&tiaoli().args(["tag", "-f", "json"]).arg(&report).assert().success().get_output().stdout)
+            .unwrap();
+    assert_eq!(array, Value::Array(lines));
+    // Tables are the default of the commands that print one result.
+    let table = tiaoli().args(["inspect", "--top", "2"]).assert().success().get_output().stdout.clone();
+    assert!(serde_json::from_slice::<Value>(&table).is_err() && String::from_utf8(table).unwrap().contains("title"));
+    // A line per result means nothing for a single result: refused, with the values there are.
+    tiaoli()
+        .args(["eval", "--format", "jsonl", "--data"])
+        .arg(mini_corpus_path())
+        .assert()
+        .failure()
+        .stderr(contains("invalid value 'jsonl' for '--format <FORMAT>'").and(contains("table, json")));
+}
+
+#[test]
 fn tag_reads_standard_input() {
     let input = "2023年度安全生产工作总结\n一、加强隐患排查\n";
     let a = tiaoli().arg("tag").write_stdin(input).assert().success().get_output().stdout.clone();
@@ -242,7 +262,7 @@ fn eval_prints_metrics_as_json_and_tables() {
     let dir = TempDir::new().unwrap();
     let model = write(dir.path(), "m.tiaoli", mini_model_bytes());
     let out = tiaoli()
-        .args(["eval", "--json", "--model"])
+        .args(["eval", "--format", "json", "--model"])
         .arg(&model)
         .arg("--data")
         .arg(mini_corpus_path())
@@ -271,7 +291,7 @@ fn eval_prints_metrics_as_json_and_tables() {
 #[test]
 fn cv_reports_folds_grouped_by_report() {
     let out = tiaoli()
-        .args(["cv", "--folds", "2", "--json", "--min-df", "1", "--max-iterations", "30", "--data"])
+        .args(["cv", "--folds", "2", "--format", "json", "--min-df", "1", "--max-iterations", "30", "--data"])
         .arg(mini_corpus_path())
         .assert()
         .success();
@@ -307,7 +327,7 @@ fn cv_can_leave_one_sector_out() {
     }
     let data = write(dir.path(), "sectors.jsonl", rows);
     let out = tiaoli()
-        .args(["cv", "--by", "sector", "--json", "--min-df", "1", "--max-iterations", "30", "--data"])
+        .args(["cv", "--by", "sector", "--format", "json", "--min-df", "1", "--max-iterations", "30", "--data"])
         .arg(&data)
         .assert()
         .success();
@@ -339,7 +359,7 @@ fn cv_can_train_on_more_data_than_it_tests() {
     let own_path = write(dir.path(), "own.jsonl", &own);
     let extra_path = write(dir.path(), "extra.jsonl", &extra);
     let out = tiaoli()
-        .args(["cv", "--json", "--folds", "2", "--min-df", "1", "--max-iterations", "30", "--data"])
+        .args(["cv", "--format", "json", "--folds", "2", "--min-df", "1", "--max-iterations", "30", "--data"])
         .arg(&own_path)
         .arg("--train-also")
         .arg(&extra_path)
@@ -364,7 +384,7 @@ fn inspect_shows_metadata_and_features() {
             .and(predicates::str::is_match(r"(?m)^calibration_temperature \d").unwrap())
             .and(contains("存在问题 problems — strongest features")),
     );
-    let out = tiaoli().args(["inspect", "--json", "--top", "3"]).assert().success();
+    let out = tiaoli().args(["inspect", "--format", "json", "--top", "3"]).assert().success();
     let v: Value = serde_json::from_slice(&out.get_output().stdout).unwrap();
     assert_eq!(v["labels"].as_array().unwrap().len(), 8);
     assert!(v["vocabulary_size"].as_u64().unwrap() > 1000);
