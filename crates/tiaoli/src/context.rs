@@ -601,6 +601,10 @@ pub(crate) fn strip_marker(text: &str) -> &str {
 /// Second-pass features of a document: `texts` are its paragraphs in order, `first` their
 /// first-pass probabilities (`labels` order). Returns `texts.len() × feature_count` values,
 /// row-major.
+///
+/// Longer than the rest on purpose: one walk down the document carries the running state
+/// (last heading, section heading, last named heading, last title) from row to row, and
+/// each row's blocks are filled where [`Layout`] places them, in its order.
 pub(crate) fn features(texts: &[&str], first: &[Vec<f32>], labels: &[Label]) -> Vec<f32> {
     let k = labels.len();
     let l = Layout { k };

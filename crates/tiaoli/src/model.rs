@@ -179,6 +179,33 @@ pub struct ModelInfo {
 }
 
 impl FittedTagger {
+    /// A model of what training fitted: the first pass (labels, n-gram settings,
+    /// segmentation dictionary, vocabulary, weights as the file stores them, biases), with
+    /// the context pass and the metadata training adds next. The lexicon it segments with
+    /// comes from the dictionary and the vocabulary, as the loader makes it.
+    #[cfg(feature = "train")]
+    pub(crate) fn new(
+        labels: Vec<Label>,
+        ngrams: Ngrams,
+        dict: Vec<DictEntry>,
+        vocab: Vocabulary,
+        weights: Vec<f32>,
+        bias: Vec<f32>,
+    ) -> FittedTagger {
+        let analyzer = Analyzer { lexicon: Lexicon::with_vocabulary(&dict, &vocab.terms), ngrams };
+        FittedTagger {
+            labels,
+            analyzer,
+            dict,
+            vocab,
+            weights,
+            bias,
+            context: None,
+            metadata: BTreeMap::new(),
+            format_version: FORMAT_VERSION,
+        }
+    }
+
     /// The labels this model can predict, in the order of [`Prediction::probabilities`].
     pub fn labels(&self) -> &[Label] {
         &self.labels

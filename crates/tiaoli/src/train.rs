@@ -482,28 +482,15 @@ impl TaggerParams {
         })
         .into_iter();
         let mut tagger = match results.next() {
-            Some(Ok(FirstPass::Whole(mut first))) => FittedTagger {
+            Some(Ok(FirstPass::Whole(mut first))) => {
                 // Stored as the file stores them, so a model is the same in memory and read back.
-                weights: {
-                    quantise(&mut first.weights, labels.len(), FIRST_PASS_WIDTH);
-                    std::mem::take(&mut first.weights)
-                },
-                labels: labels.clone(),
-                analyzer: Analyzer {
-                    lexicon: Lexicon::with_vocabulary(&dict, &first.vocab.terms),
-                    ngrams: self.ngrams,
-                },
-                dict,
-                vocab: first.vocab,
-                bias: first.bias,
-                context: None,
-                metadata: BTreeMap::new(),
-                format_version: crate::model::FORMAT_VERSION,
-            },
+                quantise(&mut first.weights, labels.len(), FIRST_PASS_WIDTH);
+                FittedTagger::new(labels.clone(), self.ngrams, dict, first.vocab, first.weights, first.bias)
+            }
             Some(Err(e)) => return Err(e),
             _ => return Err(Error::Fit("the first-pass fit did not finish".into())),
         };
-        let context = if stacked {
+        if stacked {
             progress(Stage::Context);
             let mut first = vec![vec![0.0f32; labels.len()]; corpus.len()];
             for result in results {
@@ -514,18 +501,21 @@ impl TaggerParams {
                 }
             }
             tagger.context = Some(self.fit_context(corpus, &labels, &first, &fold_of)?);
-            format!("stacked ({} inner folds)", n_folds)
-        } else if self.context == ContextPass::Stacked {
-            "off (the corpus has a single report group)".to_owned()
-        } else {
-            "off".to_owned()
-        };
+        }
+        tagger.metadata = self.metadata(original, groups, stacked.then_some(n_folds));
+        Ok(tagger)
+    }
 
-        let mut meta = |k: &str, v: String| tagger.metadata.insert(k.to_owned(), v);
+    /// What a model records of its training: these settings, facts of the corpus as given
+    /// (`corpus`, before any restyled copies; `groups` its report groups), and whether a
+    /// context pass was fitted, on how many inner folds (`inner_folds`).
+    fn metadata(&self, corpus: &Corpus, groups: usize, inner_folds: Option<usize>) -> BTreeMap<String, String> {
+        let mut out = BTreeMap::new();
+        let mut meta = |k: &str, v: String| out.insert(k.to_owned(), v);
         meta("tiaoli_version", env!("CARGO_PKG_VERSION").to_owned());
-        meta("corpus_rows", original.len().to_string());
+        meta("corpus_rows", corpus.len().to_string());
         meta("corpus_groups", groups.to_string());
-        meta("corpus_sha256", original.sha256());
+        meta("corpus_sha256", corpus.sha256());
         meta("augmentation", self.augmentation.as_str().to_owned());
         meta("min_df", self.min_df.to_string());
         meta("max_features", self.max_features.to_string());
@@ -535,12 +525,21 @@ impl TaggerParams {
         if self.class_balance == ClassBalance::Oversample {
             meta("max_oversample", self.max_oversample.to_string());
         }
-        meta("context", context);
-        if tagger.context.is_some() {
-            meta("context_alpha", self.context_alpha.to_string());
-            meta("context_rounds", self.context_rounds.to_string());
+        match inner_folds {
+            Some(folds) => {
+                meta("context", format!("stacked ({folds} inner folds)"));
+                meta("context_alpha", self.context_alpha.to_string());
+                meta("context_rounds", self.context_rounds.to_string());
+            }
+            // Out-of-fold scores need at least two report groups.
+            None if self.context == ContextPass::Stacked => {
+                meta("context", "off (the corpus has a single report group)".to_owned());
+            }
+            None => {
+                meta("context", "off".to_owned());
+            }
         }
-        Ok(tagger)
+        out
     }
 
     /// A per-paragraph model (TF-IDF and logistic regression, no context) on the rows
