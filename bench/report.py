@@ -319,7 +319,7 @@ def main():
           f"loaded), is {ceiling:,.0f} paragraphs/s. `tiaoli tag`, the whole process, reaches **{t / ceiling:.0%}** of "
           f"it as it runs by default ({cores_of(tag)}), and {one / ceiling:.0%} on one thread (goal: at least 50%). "
           "tiaoli cuts words exactly as jieba-rs does, with its own trie that also finds the character n-grams "
-          "(`crates/tiaoli/src/lexicon.rs`).")
+          "(`crates/tiaoli/src/features/lexicon.rs`).")
     if ok(native):
         big = [s for s in native["scaling"] if s["times"] == max(x["times"] for x in native["scaling"])][0]
         verdict = ("meets" if big["status"] == 0 and big["seconds"] <= BUDGET_S and big["max_rss_kib"] / 1024 <= BUDGET_MIB

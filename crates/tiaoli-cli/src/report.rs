@@ -4,10 +4,10 @@ use std::io::{self, Write};
 use std::path::PathBuf;
 use std::time::Duration;
 
-use serde::ser::{Serialize, SerializeMap, Serializer};
 use serde_json::{json, Value};
 use tiaoli::{
     Calibration, Corpus, CrossValidation, Evaluation, Explanation, FittedTagger, Label, Paragraph, Prediction, Scored,
+    Scores,
 };
 use unicode_width::{UnicodeWidthChar, UnicodeWidthStr};
 
@@ -22,7 +22,7 @@ pub struct Row<'a> {
 #[derive(serde::Serialize)]
 struct TagLine<'a> {
     line: usize,
-    label: &'static str,
+    label: Label,
     confidence: f32,
     scores: Scores<'a>,
     text: &'a str,
@@ -46,18 +46,6 @@ fn contributions(list: &[(String, f32)]) -> Vec<Contribution<'_>> {
     list.iter().map(|(feature, weight)| Contribution { feature, weight: *weight }).collect()
 }
 
-struct Scores<'a>(&'a [Label], &'a [f32]);
-
-impl Serialize for Scores<'_> {
-    fn serialize<S: Serializer>(&self, serializer: S) -> Result<S::Ok, S::Error> {
-        let mut map = serializer.serialize_map(Some(self.0.len()))?;
-        for (label, p) in self.0.iter().zip(self.1) {
-            map.serialize_entry(label.as_str(), p)?;
-        }
-        map.end()
-    }
-}
-
 pub fn write_jsonl(out: &mut impl Write, tagger: &FittedTagger, tagged: &[Row<'_>]) -> io::Result<()> {
     for line in tag_lines(tagger, tagged) {
         serde_json::to_writer(&mut *out, &line)?;
@@ -74,15 +62,15 @@ pub fn write_json(out: &mut impl Write, tagger: &FittedTagger, tagged: &[Row<'_>
 
 fn tag_lines<'a>(tagger: &'a FittedTagger, tagged: &'a [Row<'a>]) -> impl Iterator<Item = TagLine<'a>> {
     tagged.iter().map(|t| TagLine {
-            line: t.paragraph.line,
-            label: t.prediction.label.as_str(),
-            confidence: t.prediction.confidence,
-            scores: Scores(tagger.labels(), &t.prediction.probabilities),
-            text: t.paragraph.text,
-            explain: t
-                .explanation
-                .as_ref()
-                .map(|e| ExplainJson { words: contributions(&e.words), context: contributions(&e.context) }),
+        line: t.paragraph.line,
+        label: t.prediction.label,
+        confidence: t.prediction.confidence,
+        scores: tagger.scores(&t.prediction),
+        text: t.paragraph.text,
+        explain: t
+            .explanation
+            .as_ref()
+            .map(|e| ExplainJson { words: contributions(&e.words), context: contributions(&e.context) }),
     })
 }
 

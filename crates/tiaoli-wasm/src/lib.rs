@@ -12,7 +12,7 @@
 //! `Error` with a clear message, and the module stays usable: nothing here panics on input.
 
 use serde::Serialize;
-use tiaoli::{FittedTagger, Label};
+use tiaoli::{FittedTagger, Label, Scores};
 use wasm_bindgen::prelude::*;
 
 /// The largest text `tag` accepts, in UTF-8 bytes (8 MiB: about 2.8 million Chinese
@@ -121,7 +121,7 @@ struct TaggedParagraph<'a> {
     start: usize,
     end: usize,
     text: &'a str,
-    label: LabelName,
+    label: Label,
     confidence: f32,
     scores: Scores<'a>,
 }
@@ -129,7 +129,7 @@ struct TaggedParagraph<'a> {
 #[derive(Serialize)]
 struct Explanation<'a> {
     line: usize,
-    label: LabelName,
+    label: Label,
     confidence: f32,
     words: Vec<ExplainedFeature<'a>>,
     context: Vec<ExplainedFeature<'a>>,
@@ -192,23 +192,21 @@ impl Tagger {
     /// `maxInputBytes()` (8 MiB of UTF-8).
     pub fn tag(&self, text: &str) -> Result<TaggedParagraphs, JsError> {
         check_size(text)?;
-        let labels = self.model.labels();
         let mut offsets = Utf16Offsets::new(text);
-        let tagged: Vec<TaggedParagraph<'_>> = self
-            .model
-            .tag(text)
-            .into_iter()
+        let tagged = self.model.tag(text);
+        let rows: Vec<TaggedParagraph<'_>> = tagged
+            .iter()
             .map(|t| TaggedParagraph {
                 line: t.paragraph.line,
                 start: offsets.at(t.paragraph.start),
                 end: offsets.at(t.paragraph.end),
                 text: t.paragraph.text,
-                label: LabelName(t.prediction.label),
+                label: t.prediction.label,
                 confidence: t.prediction.confidence,
-                scores: Scores(labels, t.prediction.probabilities),
+                scores: self.model.scores(&t.prediction),
             })
             .collect();
-        Ok(to_js(&tagged)?.unchecked_into())
+        Ok(to_js(&rows)?.unchecked_into())
     }
 
     /// Why the paragraph on 1-based line `line` of `text` has its type: its label and
@@ -228,7 +226,7 @@ impl Tagger {
         };
         let value = Explanation {
             line: found[index].line,
-            label: LabelName(prediction.label),
+            label: prediction.label,
             confidence: prediction.confidence,
             words: ExplainedFeature::list(&why.words),
             context: ExplainedFeature::list(&why.context),
@@ -283,34 +281,6 @@ fn check_size(text: &str) -> Result<(), JsError> {
 #[wasm_bindgen(js_name = maxInputBytes)]
 pub fn max_input_bytes() -> usize {
     MAX_INPUT_BYTES
-}
-
-/// Scores as an object keyed by label, in the model's label order.
-///
-/// Written as a struct, not a map: serde-wasm-bindgen makes a struct's `&'static str` field
-/// names into JS strings once and reuses them, where a map's keys are decoded from UTF-8 on
-/// every paragraph. Those decodes took about half of `tag` on a 10,000-character report.
-struct Scores<'a>(&'a [Label], Vec<f32>);
-
-impl Serialize for Scores<'_> {
-    fn serialize<S: serde::Serializer>(&self, serializer: S) -> Result<S::Ok, S::Error> {
-        use serde::ser::SerializeStruct;
-        let mut object = serializer.serialize_struct("Scores", self.0.len())?;
-        for (label, p) in self.0.iter().zip(&self.1) {
-            object.serialize_field(label.as_str(), p)?;
-        }
-        object.end()
-    }
-}
-
-/// A label as its name, a JS string made once per name (as a unit variant, which
-/// serde-wasm-bindgen caches) rather than decoded for every paragraph.
-struct LabelName(Label);
-
-impl Serialize for LabelName {
-    fn serialize<S: serde::Serializer>(&self, serializer: S) -> Result<S::Ok, S::Error> {
-        serializer.serialize_unit_variant("Label", self.0 as u32, self.0.as_str())
-    }
 }
 
 /// Converts increasing UTF-8 byte offsets of one string to UTF-16 offsets in one pass.

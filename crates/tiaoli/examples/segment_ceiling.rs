@@ -2,7 +2,7 @@
 //!
 //! Reads a UTF-8 text file and cuts every non-empty line (one paragraph) with jieba-rs and its
 //! default dictionary, without the HMM for unknown words: the cut tiaoli reproduces (with its own
-//! trie, `src/lexicon.rs`) before it can weigh a single word. `make bench` reports tiaoli's
+//! trie, `src/features/lexicon.rs`) before it can weigh a single word. `make bench` reports tiaoli's
 //! throughput as a share of it.
 //! Prints one JSON object: the best of `--runs` timed passes over the file.
 //!

@@ -8,6 +8,7 @@ use std::str::FromStr;
 /// The order is the order of a report's plan (标题 → 开头 → 主要工作 → 经验体会 →
 /// 存在问题 → 今后打算 → 结尾), with page junk last.
 #[derive(Clone, Copy, Debug, PartialEq, Eq, PartialOrd, Ord, Hash)]
+#[cfg_attr(feature = "serde", derive(serde::Serialize), serde(rename_all = "lowercase"))]
 pub enum Label {
     /// 标题: the name of a report.
     Title,

@@ -24,41 +24,25 @@
 //! assert_eq!(first.prediction.label, Label::Title);
 //! ```
 
-#[cfg(feature = "train")]
-mod augment;
-mod codec;
-mod context;
-#[cfg(feature = "train")]
-mod corpus;
-#[cfg(feature = "train")]
-mod cv;
 mod error;
 mod features;
 mod label;
-mod lexicon;
-mod metrics;
 mod model;
-mod paragraph;
 mod parallel;
-#[cfg(feature = "train")]
-mod sparse;
+mod text;
 #[cfg(feature = "train")]
 mod train;
 
-#[cfg(feature = "train")]
-pub use corpus::{Corpus, Example};
-#[cfg(feature = "train")]
-pub use cv::{
-    assign_folds, cross_validate, evaluate, fold_count, predict, predict_drafts, CrossValidation, Drafts, Fold, Scored,
-    Split, DRAFT_CUTS, NO_GENRE, NO_SECTOR,
-};
-pub use error::{decode_utf8, Error, ModelError, Result};
+pub use error::{Error, ModelError, Result};
 pub use features::{Ngrams, TermKind};
 pub use label::{Label, UnknownLabel};
-pub use metrics::{Calibration, ClassMetrics, Evaluation};
 pub use model::{
-    Explanation, Feature, FittedTagger, ModelInfo, Prediction, Tagged, FORMAT_VERSION, OLDEST_FORMAT_VERSION,
+    Explanation, Feature, FittedTagger, ModelInfo, Prediction, Scores, Tagged, FORMAT_VERSION, OLDEST_FORMAT_VERSION,
 };
-pub use paragraph::{paragraphs, Paragraph, Paragraphs};
+pub use text::{decode_utf8, paragraphs, Paragraph, Paragraphs};
 #[cfg(feature = "train")]
-pub use train::{Augmentation, ClassBalance, ContextPass, Stage, TaggerParams};
+pub use train::{
+    assign_folds, cross_validate, evaluate, fold_count, predict, predict_drafts, Augmentation, Calibration,
+    ClassBalance, ClassMetrics, ContextPass, Corpus, CrossValidation, Drafts, Evaluation, Example, Fold, Scored, Split,
+    Stage, TaggerParams, DRAFT_CUTS, NO_GENRE, NO_SECTOR,
+};

@@ -43,9 +43,10 @@ fn tag_prints_one_json_object_per_paragraph_in_order() {
 fn every_command_takes_one_format_flag() {
     let report = sample_report_path();
     let lines = jsonl(&tiaoli().args(["tag", "--format", "jsonl"]).arg(&report).assert().success().get_output().stdout);
-    let array: Value =
-        serde_json::from_slice(&tiaoli().args(["tag", "-f", "json"]).arg(&report).assert().success().get_output().stdout)
-            .unwrap();
+    let array: Value = serde_json::from_slice(
+        &tiaoli().args(["tag", "-f", "json"]).arg(&report).assert().success().get_output().stdout,
+    )
+    .unwrap();
     assert_eq!(array, Value::Array(lines));
     // Tables are the default of the commands that print one result.
     let table = tiaoli().args(["inspect", "--top", "2"]).assert().success().get_output().stdout.clone();

@@ -24,52 +24,13 @@
 //! [`Lexicon`], which cuts as jieba-rs does (see its module docs), so inference needs no
 //! jieba-rs at all.
 
-use crate::lexicon::{Cut, Lexicon};
+pub(crate) mod lexicon;
+mod terms;
 
-/// Which word and character n-grams a model extracts.
-#[derive(Clone, Copy, Debug, PartialEq, Eq)]
-pub struct Ngrams {
-    /// Word n-gram lengths `(min, max)`, or `None` for no word features.
-    pub words: Option<(u8, u8)>,
-    /// Character n-gram lengths `(min, max)`, or `None` for no character features.
-    pub chars: Option<(u8, u8)>,
-}
+pub(crate) use lexicon::Lexicon;
+pub use terms::{DictEntry, Ngrams, TermKind};
 
-/// The two kinds of feature, kept in separate namespaces so a one-character word and the
-/// same character never share a weight.
-#[derive(Clone, Copy, Debug, PartialEq, Eq, PartialOrd, Ord, Hash)]
-pub enum TermKind {
-    /// A jieba word n-gram; words joined by a space.
-    Word,
-    /// A character n-gram; `^` and `$` mark the paragraph's start and end.
-    Char,
-}
-
-impl TermKind {
-    pub(crate) fn tag(self) -> u8 {
-        match self {
-            TermKind::Word => b'w',
-            TermKind::Char => b'c',
-        }
-    }
-
-    pub(crate) fn from_tag(tag: u8) -> Option<TermKind> {
-        match tag {
-            b'w' => Some(TermKind::Word),
-            b'c' => Some(TermKind::Char),
-            _ => None,
-        }
-    }
-}
-
-/// One segmentation-dictionary entry a model carries.
-#[derive(Clone, Debug, PartialEq, Eq)]
-pub struct DictEntry {
-    /// The word.
-    pub word: String,
-    /// Its frequency in jieba's dictionary.
-    pub freq: u32,
-}
+use lexicon::Cut;
 
 /// [`tfidf_into`] a new vector, as training builds them.
 #[cfg(any(test, feature = "train"))]
@@ -189,7 +150,7 @@ impl Analyzer {
     fn analyse(&self, text: &str, scratch: &mut Scratch, found: impl FnMut(u32)) {
         let symbols = &mut scratch.symbols;
         symbols.clear();
-        normalise_each(crate::paragraph::analysed(text), |c| symbols.push(u32::from(c)));
+        normalise_each(crate::text::analysed(text), |c| symbols.push(u32::from(c)));
         self.lexicon.analyse(&scratch.symbols, self.ngrams, &mut scratch.cut, found);
     }
 

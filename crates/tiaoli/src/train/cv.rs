@@ -9,15 +9,13 @@
 //! its label. A tagger that reads the last lines of a draft as a page's end, or a short text
 //! as a table of contents, scores well on whole reports and badly here.
 
-use std::collections::BTreeMap;
-
-use crate::corpus::Corpus;
+use super::corpus::Corpus;
+use super::folds::{assign_folds, documents};
+use super::metrics::{Calibration, Evaluation};
+use super::{Stage, TaggerParams, DRAFT_CUTS};
 use crate::error::{Error, Result};
 use crate::label::Label;
-use crate::metrics::{Calibration, Evaluation};
 use crate::model::{FittedTagger, Prediction};
-pub use crate::train::DRAFT_CUTS;
-use crate::train::{documents, Stage, TaggerParams};
 
 /// The sector of rows that name none.
 pub const NO_SECTOR: &str = "(no sector)";
@@ -115,37 +113,6 @@ pub fn predict_drafts(tagger: &FittedTagger, corpus: &Corpus) -> Vec<(usize, Pre
     out
 }
 
-/// Assign each group to one of `k` folds: groups in order of size (largest first; ties in an
-/// order shuffled by `seed`), each to the fold with the fewest rows so far (ties to the lower
-/// fold) — scikit-learn's `GroupKFold` with a seeded tie-break. Returns the fold of every
-/// group, by name.
-pub fn assign_folds(corpus: &Corpus, k: usize, seed: u64) -> Result<BTreeMap<String, usize>> {
-    let mut sizes: BTreeMap<&str, usize> = BTreeMap::new();
-    for e in corpus.examples() {
-        *sizes.entry(e.group.as_str()).or_insert(0) += 1;
-    }
-    if k < 2 {
-        return Err(Error::InvalidParam {
-            name: "folds",
-            reason: format!("{k} folds: cross-validation needs at least 2"),
-        });
-    }
-    if k > sizes.len() {
-        return Err(Error::TooFewGroups { folds: k, groups: sizes.len() });
-    }
-    let mut groups: Vec<(&str, usize, u64)> =
-        sizes.into_iter().map(|(g, n)| (g, n, splitmix64(seed ^ fnv1a(g.as_bytes())))).collect();
-    groups.sort_by(|a, b| b.1.cmp(&a.1).then(a.2.cmp(&b.2)).then(a.0.cmp(b.0)));
-    let mut load = vec![0usize; k];
-    let mut out = BTreeMap::new();
-    for (group, size, _) in groups {
-        let fold = (0..k).min_by_key(|&f| (load[f], f)).unwrap_or(0);
-        load[fold] += size;
-        out.insert(group.to_owned(), fold);
-    }
-    Ok(out)
-}
-
 /// How [`cross_validate`] splits a corpus into folds.
 #[derive(Clone, Debug, PartialEq, Eq)]
 pub enum Split {
@@ -199,7 +166,7 @@ fn by_field(
     corpus: &Corpus,
     field: &str,
     missing: &str,
-    value: impl Fn(&crate::corpus::Example) -> Option<&str>,
+    value: impl Fn(&super::corpus::Example) -> Option<&str>,
 ) -> Result<(Vec<usize>, Vec<String>)> {
     let name = |e| value(e).unwrap_or(missing).to_owned();
     let names: Vec<String> =
@@ -216,7 +183,7 @@ fn by_field(
 
 /// How many folds `split` makes of `corpus`.
 pub fn fold_count(corpus: &Corpus, split: &Split) -> usize {
-    let distinct = |value: fn(&crate::corpus::Example) -> Option<&str>| {
+    let distinct = |value: fn(&super::corpus::Example) -> Option<&str>| {
         corpus.examples().iter().map(value).collect::<std::collections::BTreeSet<_>>().len()
     };
     match *split {
@@ -274,22 +241,10 @@ fn run_folds(
     Ok(CrossValidation { folds, overall, calibration, predictions, fold_of: fold_of.to_vec(), drafts })
 }
 
-/// FNV-1a: a stable hash of a name, for choices that must not change between runs.
-pub(crate) fn fnv1a(bytes: &[u8]) -> u64 {
-    bytes.iter().fold(0xcbf2_9ce4_8422_2325, |h, &b| (h ^ u64::from(b)).wrapping_mul(0x0100_0000_01b3))
-}
-
-fn splitmix64(mut z: u64) -> u64 {
-    z = z.wrapping_add(0x9e37_79b9_7f4a_7c15);
-    z = (z ^ (z >> 30)).wrapping_mul(0xbf58_476d_1ce4_e5b9);
-    z = (z ^ (z >> 27)).wrapping_mul(0x94d0_49bb_1331_11eb);
-    z ^ (z >> 31)
-}
-
 #[cfg(test)]
 mod tests {
     use super::*;
-    use crate::corpus::Example;
+    use crate::train::corpus::Example;
 
     fn corpus(groups: &[(&str, usize)]) -> Corpus {
         let mut rows = Vec::new();

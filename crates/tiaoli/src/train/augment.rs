@@ -14,11 +14,10 @@
 //! A copy keeps its report's group, so it never lands on the other side of a fold from the
 //! report it came from.
 
-use crate::context::{outline, strip_marker};
-use crate::corpus::{Corpus, Example};
-use crate::cv::fnv1a;
+use super::corpus::{Corpus, Example};
+use super::folds::{documents, fnv1a};
 use crate::label::Label;
-use crate::train::documents;
+use crate::model::context::{outline, strip_marker};
 
 /// The styles a report is restyled in.
 #[derive(Clone, Copy, Debug, PartialEq, Eq)]
@@ -58,7 +57,7 @@ pub(crate) fn variants(corpus: &Corpus) -> Vec<Example> {
 }
 
 /// `rows` of a report split at its top-level headings (`ranks` from
-/// [`crate::context::outline`]): what comes before the first, and each section from its
+/// [`crate::model::context::outline`]): what comes before the first, and each section from its
 /// heading on.
 pub(crate) fn sections<'a>(rows: &'a [usize], ranks: &[Option<usize>]) -> (&'a [usize], Vec<&'a [usize]>) {
     let Some(top) = ranks.iter().flatten().min() else {

@@ -1,7 +1,7 @@
 //! Training: corpus → vocabulary → TF-IDF rows → multinomial logistic regression, then the
 //! context pass (see the `context` module).
 //!
-//! The regressions are fitted by [`crate::sparse`]: linfa-logistic's objective and optimiser
+//! The regressions are fitted by [`sparse`]: linfa-logistic's objective and optimiser
 //! over sparse rows, because a dense design matrix made training time and memory grow with
 //! rows × vocabulary (100 times the seed corpus took minutes and 0.9 GB for the matrix
 //! alone). The corpus is segmented and cut into terms once per run; the shipped first pass
@@ -55,19 +55,32 @@ use std::panic::{catch_unwind, AssertUnwindSafe};
 use jieba_rs::Jieba;
 use rustc_hash::FxHashMap;
 
-use crate::augment;
-use crate::codec::quantise;
-use crate::context::{self, ContextModel, Round};
-use crate::corpus::Corpus;
-use crate::cv::assign_folds;
+mod augment;
+mod corpus;
+mod cv;
+mod folds;
+mod metrics;
+mod sparse;
+
+pub use corpus::{Corpus, Example};
+pub use cv::{
+    cross_validate, evaluate, fold_count, predict, predict_drafts, CrossValidation, Drafts, Fold, Scored, Split,
+    NO_GENRE, NO_SECTOR,
+};
+pub use folds::assign_folds;
+pub use metrics::{Calibration, ClassMetrics, Evaluation};
+
 use crate::error::{Error, Result};
 use crate::features::{
-    idf, normalise_into, tfidf, Analyzer, DictEntry, DocCounts, Ngrams, Scratch, TermKind, Vocabulary,
+    idf, normalise_into, tfidf, Analyzer, DictEntry, DocCounts, Lexicon, Ngrams, Scratch, TermKind, Vocabulary,
 };
 use crate::label::Label;
-use crate::lexicon::Lexicon;
+use crate::model::codec::quantise;
+use crate::model::context::{self, ContextModel, Round};
+use crate::model::linear::Linear;
 use crate::model::{FittedTagger, CONTEXT_WIDTH, FIRST_PASS_WIDTH};
-use crate::sparse::{self, Problem, SparseRows};
+use folds::documents;
+use sparse::{Problem, SparseRows};
 
 /// How training makes up for rare types (see the module docs).
 #[derive(Clone, Copy, Debug, PartialEq, Eq, Hash)]
@@ -419,8 +432,8 @@ impl TaggerParams {
                 continue;
             };
             let held = corpus.select(&held);
-            let whole = crate::cv::predict(&tagger, &held).into_iter().enumerate();
-            for (i, p) in whole.chain(crate::cv::predict_drafts(&tagger, &held)) {
+            let whole = predict(&tagger, &held).into_iter().enumerate();
+            for (i, p) in whole.chain(predict_drafts(&tagger, &held)) {
                 // A type the fold never saw cannot be scored by its model.
                 if let Some(y) = tagger.labels().iter().position(|&l| l == held.examples()[i].label) {
                     pairs.push((p.probabilities, y));
@@ -760,7 +773,7 @@ fn fit_temperature<'a>(pairs: impl Iterator<Item = (&'a [f32], usize)>) -> f32 {
 }
 
 /// Where the context pass's training cuts each document to make drafts of it: the lengths
-/// drafts are scored at (see [`crate::cv`]).
+/// drafts are scored at (see [`cross_validate`]).
 pub const DRAFT_CUTS: [usize; 5] = [3, 5, 8, 12, 20];
 
 /// Run a fit, retrying with ten times the regularisation when the optimiser fails or panics
@@ -887,17 +900,13 @@ impl FirstModel {
     /// (a label the model never saw scores 0) — what [`FittedTagger::first_pass`] gives for
     /// the same text.
     fn scores(&self, analysed: &Analysed, rows: &[usize], own: &[Label], all: &[Label]) -> Vec<(usize, Vec<f32>)> {
-        let k = own.len();
         rows.iter()
             .map(|&row| {
-                let mut logits = self.bias.clone();
-                for (id, value) in vector(&analysed.docs[row], &self.remap, &self.vocab.idf) {
-                    let w = &self.weights[id as usize * k..(id as usize + 1) * k];
-                    for (logit, w) in logits.iter_mut().zip(w) {
-                        *logit += value * w;
-                    }
-                }
-                context::softmax(&mut logits);
+                let logits = Linear::new(&self.weights, &self.bias).probabilities(
+                    vector(&analysed.docs[row], &self.remap, &self.vocab.idf)
+                        .into_iter()
+                        .map(|(id, v)| (id as usize, v)),
+                );
                 let mut scores = vec![0.0f32; all.len()];
                 for (label, p) in own.iter().zip(logits) {
                     if let Some(col) = all.iter().position(|l| l == label) {
@@ -939,21 +948,6 @@ fn labels_of(corpus: &Corpus) -> Result<Vec<Label>> {
 
 fn class_indices(corpus: &Corpus, labels: &[Label]) -> Vec<usize> {
     corpus.examples().iter().map(|e| labels.iter().position(|&l| l == e.label).unwrap_or(0)).collect()
-}
-
-/// The rows of each document (`doc`), in corpus order: the unit whose paragraphs see each
-/// other in context.
-pub(crate) fn documents(corpus: &Corpus) -> Vec<Vec<usize>> {
-    let mut order: Vec<&str> = Vec::new();
-    let mut rows: BTreeMap<&str, Vec<usize>> = BTreeMap::new();
-    for (i, e) in corpus.examples().iter().enumerate() {
-        let entry = rows.entry(e.doc.as_str()).or_default();
-        if entry.is_empty() {
-            order.push(&e.doc);
-        }
-        entry.push(i);
-    }
-    order.into_iter().filter_map(|doc| rows.remove(doc)).collect()
 }
 
 /// The fewest paragraphs a word must be found in for the model's dictionary to keep it (see
@@ -1036,7 +1030,7 @@ mod tests {
         let texts = ["我们认真总结经验教训", "进一步加强队伍建设"];
         let entries = segmentation_dictionary(&Jieba::new(), &texts, 1);
         let full = Jieba::new();
-        let reduced = crate::lexicon::reduced_jieba(&entries);
+        let reduced = crate::features::lexicon::reduced_jieba(&entries);
         // And tiaoli's own cutter, which inference uses, with the same entries.
         let words = Ngrams { words: Some((1, 1)), chars: None };
         let lexicon = Analyzer { lexicon: Lexicon::new(&entries), ngrams: words };

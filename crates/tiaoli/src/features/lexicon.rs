@@ -22,7 +22,7 @@
 
 use rustc_hash::FxHashMap;
 
-use crate::features::{DictEntry, Ngrams, TermKind};
+use super::terms::{DictEntry, Ngrams, TermKind};
 
 /// No node, term, word or symbol.
 pub(crate) const NONE: u32 = u32::MAX;
