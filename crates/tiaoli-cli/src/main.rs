@@ -83,10 +83,10 @@ struct FormatArg {
 
 impl FormatArg {
     /// `value` as one line of JSON, or `table` writing the readable form.
-    fn print<W: Write>(
+    fn print<W: Write, T: serde::Serialize>(
         &self,
         out: &mut W,
-        value: impl FnOnce() -> serde_json::Value,
+        value: impl FnOnce() -> T,
         table: impl FnOnce(&mut W) -> io::Result<()>,
     ) -> anyhow::Result<()> {
         match self.format {
@@ -295,55 +295,62 @@ fn run(cli: Cli) -> anyhow::Result<()> {
     match cli.command {
         Command::Tag(args) => tag(args, &mut out)?,
         Command::Train(args) => train(args, &mut out)?,
-        Command::Eval(args) => {
-            let tagger = args.model.load()?;
-            let corpus = Corpus::load(&args.data.data)?;
-            let scored = tiaoli::evaluate(&tagger, &corpus);
-            args.output.print(&mut out, || report::scored_json(&scored), |out| report::write_scored(out, &scored))?;
-        }
-        Command::Cv(args) => {
-            let corpus = Corpus::load(&args.data.data)?;
-            let train_also = if args.train_also.is_empty() { None } else { Some(Corpus::load(&args.train_also)?) };
-            let params = args.settings.params();
-            let split = match args.by {
-                FoldUnit::Report => Split::Reports { folds: args.folds, seed: args.seed },
-                FoldUnit::Sector => Split::Sectors,
-                FoldUnit::Genre => Split::Genres,
-            };
-            let folds = tiaoli::fold_count(&corpus, &split);
-            let drafts = if args.drafts { Drafts::Score } else { Drafts::Skip };
-            let bar = progress_bar(folds * STAGES);
-            let started = Instant::now();
-            let progress = |fold: usize, stage: Stage| {
-                bar.set_position((fold * STAGES + stage_index(stage)) as u64);
-                bar.set_message(format!("fold {}/{folds}: {}", fold + 1, stage.describe()));
-            };
-            let cv = tiaoli::cross_validate(&params, &corpus, &split, train_also.as_ref(), drafts, progress).map_err(
-                |err| match err {
-                    // The library names no flags; this is the one that sets the folds.
-                    tiaoli::Error::TooFewGroups { .. } => anyhow::anyhow!("{err} (--folds)"),
-                    err => err.into(),
-                },
-            )?;
-            bar.finish_and_clear();
-            let elapsed = started.elapsed();
-            args.output.print(
-                &mut out,
-                || report::cv_json(&cv, &corpus, args.seed, &args.train_also, elapsed),
-                |out| report::write_cv(out, &cv, &corpus, train_also.as_ref()),
-            )?;
-        }
-        Command::Inspect(args) => {
-            let tagger = args.model.load()?;
-            args.output.print(
-                &mut out,
-                || report::inspect_json(&tagger, args.top),
-                |out| report::write_inspect(out, &tagger, args.top),
-            )?;
-        }
+        Command::Eval(args) => eval(args, &mut out)?,
+        Command::Cv(args) => cv(args, &mut out)?,
+        Command::Inspect(args) => inspect(args, &mut out)?,
     }
     out.flush()?;
     Ok(())
+}
+
+fn eval(args: EvalArgs, out: &mut impl Write) -> anyhow::Result<()> {
+    let tagger = args.model.load()?;
+    let corpus = Corpus::load(&args.data.data)?;
+    let scored = tiaoli::evaluate(&tagger, &corpus);
+    args.output.print(out, || &scored, |out| report::write_scored(out, &scored))
+}
+
+fn cv(args: CvArgs, out: &mut impl Write) -> anyhow::Result<()> {
+    let corpus = Corpus::load(&args.data.data)?;
+    let train_also = if args.train_also.is_empty() { None } else { Some(Corpus::load(&args.train_also)?) };
+    let params = args.settings.params();
+    let split = match args.by {
+        FoldUnit::Report => Split::Reports { folds: args.folds, seed: args.seed },
+        FoldUnit::Sector => Split::Sectors,
+        FoldUnit::Genre => Split::Genres,
+    };
+    let folds = tiaoli::fold_count(&corpus, &split);
+    let drafts = if args.drafts { Drafts::Score } else { Drafts::Skip };
+    let bar = progress_bar(folds * STAGES);
+    let started = Instant::now();
+    let progress = |fold: usize, stage: Stage| {
+        bar.set_position((fold * STAGES + stage_index(stage)) as u64);
+        bar.set_message(format!("fold {}/{folds}: {}", fold + 1, stage.describe()));
+    };
+    let cv =
+        tiaoli::cross_validate(&params, &corpus, &split, train_also.as_ref(), drafts, progress).map_err(|err| {
+            match err {
+                // The library names no flags; this is the one that sets the folds.
+                tiaoli::Error::TooFewGroups { .. } => anyhow::anyhow!("{err} (--folds)"),
+                err => err.into(),
+            }
+        })?;
+    bar.finish_and_clear();
+    let elapsed = started.elapsed();
+    args.output.print(
+        out,
+        || report::cv_json(&cv, &corpus, args.seed, &args.train_also, elapsed),
+        |out| report::write_cv(out, &cv, &corpus, train_also.as_ref()),
+    )
+}
+
+fn inspect(args: InspectArgs, out: &mut impl Write) -> anyhow::Result<()> {
+    let tagger = args.model.load()?;
+    args.output.print(
+        out,
+        || report::inspect_json(&tagger, args.top),
+        |out| report::write_inspect(out, &tagger, args.top),
+    )
 }
 
 fn tag(args: TagArgs, out: &mut impl Write) -> anyhow::Result<()> {

@@ -1,13 +1,14 @@
 //! What the commands print: tables for people, JSON for programs.
 
+use std::collections::BTreeMap;
 use std::io::{self, Write};
 use std::path::PathBuf;
 use std::time::Duration;
 
-use serde_json::{json, Value};
+use serde::Serialize;
 use tiaoli::{
-    Calibration, Corpus, CrossValidation, Evaluation, Explanation, FittedTagger, Label, Paragraph, Prediction, Scored,
-    Scores,
+    Calibration, Corpus, CrossValidation, Evaluation, Explanation, Feature, FittedTagger, Label, ModelInfo, Paragraph,
+    Prediction, Scored, Scores,
 };
 use unicode_width::{UnicodeWidthChar, UnicodeWidthStr};
 
@@ -19,7 +20,7 @@ pub struct Row<'a> {
 }
 
 /// One line of `tag --format jsonl`, with keys in the documented order.
-#[derive(serde::Serialize)]
+#[derive(Serialize)]
 struct TagLine<'a> {
     line: usize,
     label: Label,
@@ -30,13 +31,13 @@ struct TagLine<'a> {
     explain: Option<ExplainJson<'a>>,
 }
 
-#[derive(serde::Serialize)]
+#[derive(Serialize)]
 struct ExplainJson<'a> {
     words: Vec<Contribution<'a>>,
     context: Vec<Contribution<'a>>,
 }
 
-#[derive(serde::Serialize)]
+#[derive(Serialize)]
 struct Contribution<'a> {
     feature: &'a str,
     weight: f32,
@@ -132,45 +133,6 @@ pub fn write_table(out: &mut impl Write, tagged: &[Row<'_>]) -> io::Result<()> {
     Ok(())
 }
 
-pub fn evaluation_json(e: &Evaluation) -> Value {
-    let per_class: serde_json::Map<String, Value> = e
-        .per_class
-        .iter()
-        .map(|c| {
-            (
-                c.label.as_str().to_owned(),
-                json!({"precision": c.precision, "recall": c.recall, "f1": c.f1, "support": c.support}),
-            )
-        })
-        .collect();
-    json!({
-        "macro_f1": e.macro_f1,
-        "accuracy": e.accuracy,
-        "total": e.total,
-        "per_class": per_class,
-        "confusion": {
-            "labels": e.labels.iter().map(|l| l.as_str()).collect::<Vec<_>>(),
-            "matrix": e.confusion,
-        },
-    })
-}
-
-fn calibration_json(c: &Calibration) -> Value {
-    json!({
-        "ece": c.ece,
-        "wrong_confident": c.wrong_confident,
-        "threshold": Calibration::CONFIDENT,
-        "bins": Calibration::BINS,
-    })
-}
-
-/// An evaluation with its calibration, as `eval --format json` prints it.
-pub fn scored_json(s: &Scored) -> Value {
-    let mut v = evaluation_json(&s.evaluation);
-    v["calibration"] = calibration_json(&s.calibration);
-    v
-}
-
 pub fn write_scored(out: &mut impl Write, s: &Scored) -> io::Result<()> {
     write_evaluation(out, &s.evaluation)?;
     write_calibration(out, &s.calibration)
@@ -213,50 +175,93 @@ pub fn write_evaluation(out: &mut impl Write, e: &Evaluation) -> io::Result<()> 
     Ok(())
 }
 
-pub fn cv_json(cv: &CrossValidation, corpus: &Corpus, seed: u64, train_also: &[PathBuf], elapsed: Duration) -> Value {
-    let folds: Vec<Value> = cv
-        .folds
-        .iter()
-        .map(|f| {
-            let mut v = evaluation_json(&f.evaluation);
-            v["held_out"] = json!(f.held_out);
-            v["groups"] = json!(f.groups);
-            v["train_rows"] = json!(f.train_rows);
-            v
-        })
-        .collect();
-    let mut overall = evaluation_json(&cv.overall);
-    overall["calibration"] = calibration_json(&cv.calibration);
-    if let Some(drafts) = &cv.drafts {
-        let mut v = scored_json(drafts);
-        v["cuts"] = json!(tiaoli::DRAFT_CUTS);
-        overall["drafts"] = v;
-    }
-    overall["folds"] = json!(folds);
-    overall["seed"] = json!(seed);
-    overall["rows"] = json!(corpus.len());
-    overall["groups"] = json!(corpus.group_count());
-    overall["train_also"] = json!(train_also);
-    // Row by row, so other tools can line up their predictions with ours.
-    overall["predictions"] = cv
-        .predictions
-        .iter()
-        .zip(&cv.fold_of)
-        .zip(corpus.examples())
-        .map(|((p, fold), e)| {
-            json!({
-                "file": e.source.0,
-                "line": e.source.1,
-                "doc": e.doc,
-                "fold": fold,
-                "gold": e.label.as_str(),
-                "predicted": p.label.as_str(),
-                "confidence": p.confidence,
+/// `cv --format json`: the pooled evaluation's fields, then the folds, the drafts score and
+/// every held-out prediction, row by row, so other tools can line up theirs with ours.
+#[derive(Serialize)]
+pub struct CvJson<'a> {
+    #[serde(flatten)]
+    overall: &'a Evaluation,
+    calibration: &'a Calibration,
+    #[serde(skip_serializing_if = "Option::is_none")]
+    drafts: Option<DraftsJson<'a>>,
+    folds: Vec<FoldJson<'a>>,
+    seed: u64,
+    rows: usize,
+    groups: usize,
+    train_also: &'a [PathBuf],
+    predictions: Vec<PredictionJson<'a>>,
+    seconds: f64,
+}
+
+#[derive(Serialize)]
+struct DraftsJson<'a> {
+    #[serde(flatten)]
+    scored: &'a Scored,
+    cuts: &'static [usize],
+}
+
+#[derive(Serialize)]
+struct FoldJson<'a> {
+    #[serde(flatten)]
+    evaluation: &'a Evaluation,
+    held_out: &'a str,
+    groups: &'a [String],
+    train_rows: usize,
+}
+
+#[derive(Serialize)]
+struct PredictionJson<'a> {
+    file: &'a std::path::Path,
+    line: usize,
+    doc: &'a str,
+    fold: usize,
+    gold: Label,
+    predicted: Label,
+    confidence: f32,
+}
+
+pub fn cv_json<'a>(
+    cv: &'a CrossValidation,
+    corpus: &'a Corpus,
+    seed: u64,
+    train_also: &'a [PathBuf],
+    elapsed: Duration,
+) -> CvJson<'a> {
+    CvJson {
+        overall: &cv.overall,
+        calibration: &cv.calibration,
+        drafts: cv.drafts.as_ref().map(|scored| DraftsJson { scored, cuts: &tiaoli::DRAFT_CUTS }),
+        folds: cv
+            .folds
+            .iter()
+            .map(|f| FoldJson {
+                evaluation: &f.evaluation,
+                held_out: &f.held_out,
+                groups: &f.groups,
+                train_rows: f.train_rows,
             })
-        })
-        .collect();
-    overall["seconds"] = json!(elapsed.as_secs_f64());
-    overall
+            .collect(),
+        seed,
+        rows: corpus.len(),
+        groups: corpus.group_count(),
+        train_also,
+        predictions: cv
+            .predictions
+            .iter()
+            .zip(&cv.fold_of)
+            .zip(corpus.examples())
+            .map(|((p, &fold), e)| PredictionJson {
+                file: &e.source.0,
+                line: e.source.1,
+                doc: &e.doc,
+                fold,
+                gold: e.label,
+                predicted: p.label,
+                confidence: p.confidence,
+            })
+            .collect(),
+        seconds: elapsed.as_secs_f64(),
+    }
 }
 
 pub fn write_cv(
@@ -292,41 +297,18 @@ pub fn write_cv(
     Ok(())
 }
 
-pub fn inspect_json(tagger: &FittedTagger, top: usize) -> Value {
-    let info = tagger.info();
-    let range = |r: Option<(u8, u8)>| r.map_or(Value::Null, |(a, b)| json!([a, b]));
-    let features: serde_json::Map<String, Value> = info
-        .labels
-        .iter()
-        .map(|&l| {
-            let list: Vec<Value> = tagger
-                .top_features(l, top)
-                .iter()
-                .map(|f| json!({"kind": kind_name(f.kind), "term": f.term, "weight": f.weight}))
-                .collect();
-            (l.as_str().to_owned(), Value::Array(list))
-        })
-        .collect();
-    json!({
-        "format_version": info.format_version,
-        "labels": info.labels.iter().map(|l| l.as_str()).collect::<Vec<_>>(),
-        "word_ngrams": range(info.ngrams.words),
-        "char_ngrams": range(info.ngrams.chars),
-        "vocabulary_size": info.vocabulary_size,
-        "word_features": info.word_features,
-        "char_features": info.char_features,
-        "dictionary_size": info.dictionary_size,
-        "context": info.context,
-        "metadata": info.metadata,
-        "top_features": features,
-    })
+/// `inspect --format json`: the model's summary and each type's strongest terms.
+#[derive(Serialize)]
+pub struct InspectJson<'a> {
+    #[serde(flatten)]
+    info: ModelInfo,
+    top_features: BTreeMap<Label, Vec<Feature<'a>>>,
 }
 
-fn kind_name(kind: tiaoli::TermKind) -> &'static str {
-    match kind {
-        tiaoli::TermKind::Word => "word",
-        tiaoli::TermKind::Char => "char",
-    }
+pub fn inspect_json(tagger: &FittedTagger, top: usize) -> InspectJson<'_> {
+    let info = tagger.info();
+    let top_features = info.labels.iter().map(|&l| (l, tagger.top_features(l, top))).collect();
+    InspectJson { info, top_features }
 }
 
 pub fn write_inspect(out: &mut impl Write, tagger: &FittedTagger, top: usize) -> io::Result<()> {
@@ -354,7 +336,7 @@ pub fn write_inspect(out: &mut impl Write, tagger: &FittedTagger, top: usize) ->
     for &label in &info.labels {
         writeln!(out, "\n{} {} — strongest features:", label.chinese(), label.as_str())?;
         for f in tagger.top_features(label, top) {
-            writeln!(out, "  {:>7.3}  {} {}", f.weight, kind_name(f.kind), f.term)?;
+            writeln!(out, "  {:>7.3}  {} {}", f.weight, f.kind.as_str(), f.term)?;
         }
     }
     Ok(())

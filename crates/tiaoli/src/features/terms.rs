@@ -3,16 +3,20 @@
 
 /// Which word and character n-grams a model extracts.
 #[derive(Clone, Copy, Debug, PartialEq, Eq)]
+#[cfg_attr(feature = "serde", derive(serde::Serialize))]
 pub struct Ngrams {
     /// Word n-gram lengths `(min, max)`, or `None` for no word features.
+    #[cfg_attr(feature = "serde", serde(rename = "word_ngrams"))]
     pub words: Option<(u8, u8)>,
     /// Character n-gram lengths `(min, max)`, or `None` for no character features.
+    #[cfg_attr(feature = "serde", serde(rename = "char_ngrams"))]
     pub chars: Option<(u8, u8)>,
 }
 
 /// The two kinds of feature, kept in separate namespaces so a one-character word and the
 /// same character never share a weight.
 #[derive(Clone, Copy, Debug, PartialEq, Eq, PartialOrd, Ord, Hash)]
+#[cfg_attr(feature = "serde", derive(serde::Serialize), serde(rename_all = "lowercase"))]
 pub enum TermKind {
     /// A jieba word n-gram; words joined by a space.
     Word,
@@ -21,6 +25,14 @@ pub enum TermKind {
 }
 
 impl TermKind {
+    /// `"word"` or `"char"`, as `tiaoli inspect` shows it.
+    pub fn as_str(self) -> &'static str {
+        match self {
+            TermKind::Word => "word",
+            TermKind::Char => "char",
+        }
+    }
+
     pub(crate) fn tag(self) -> u8 {
         match self {
             TermKind::Word => b'w',

@@ -75,6 +75,7 @@ pub struct Tagged<'a> {
 
 /// A term that pushes towards a type, for [`FittedTagger::top_features`].
 #[derive(Clone, Debug, PartialEq)]
+#[cfg_attr(feature = "serde", derive(serde::Serialize))]
 pub struct Feature<'a> {
     /// Word or character n-gram.
     pub kind: TermKind,
@@ -86,13 +87,15 @@ pub struct Feature<'a> {
 
 /// A summary of a model, for `tiaoli inspect` and the wasm `info()`.
 #[derive(Clone, Debug, PartialEq)]
+#[cfg_attr(feature = "serde", derive(serde::Serialize))]
 pub struct ModelInfo {
     /// The format version of the file the model was read from ([`FORMAT_VERSION`] for a
     /// model just trained).
     pub format_version: u32,
     /// The labels the model predicts.
     pub labels: Vec<Label>,
-    /// Word and character n-gram lengths.
+    /// Word and character n-gram lengths (serialised as `word_ngrams` and `char_ngrams`).
+    #[cfg_attr(feature = "serde", serde(flatten))]
     pub ngrams: Ngrams,
     /// Terms in the vocabulary.
     pub vocabulary_size: usize,

@@ -52,10 +52,13 @@ pub struct CrossValidation {
     pub drafts: Option<Scored>,
 }
 
-/// Scores of a set of predictions: labels and confidences.
+/// Scores of a set of predictions: labels and confidences. Serialised (with the `serde`
+/// feature) as the evaluation's fields and `calibration`.
 #[derive(Clone, Debug)]
+#[cfg_attr(feature = "serde", derive(serde::Serialize))]
 pub struct Scored {
     /// Precision, recall and F1.
+    #[cfg_attr(feature = "serde", serde(flatten))]
     pub evaluation: Evaluation,
     /// Confidence against accuracy.
     pub calibration: Calibration,

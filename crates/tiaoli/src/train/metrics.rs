@@ -129,6 +129,67 @@ impl Calibration {
     }
 }
 
+/// As `tiaoli eval --format json` prints it: `macro_f1`, `accuracy`, `total`, `per_class` keyed
+/// by label, and `confusion` as `{labels, matrix}` (rows: gold, columns: predicted).
+#[cfg(feature = "serde")]
+impl serde::Serialize for Evaluation {
+    fn serialize<S: serde::Serializer>(&self, serializer: S) -> Result<S::Ok, S::Error> {
+        use serde::ser::{SerializeMap, SerializeStruct};
+
+        struct PerClass<'a>(&'a [ClassMetrics]);
+        impl serde::Serialize for PerClass<'_> {
+            fn serialize<S: serde::Serializer>(&self, serializer: S) -> Result<S::Ok, S::Error> {
+                let mut map = serializer.serialize_map(Some(self.0.len()))?;
+                for c in self.0 {
+                    map.serialize_entry(&c.label, c)?;
+                }
+                map.end()
+            }
+        }
+        #[derive(serde::Serialize)]
+        struct Confusion<'a> {
+            labels: &'a [Label],
+            matrix: &'a [Vec<usize>],
+        }
+
+        let mut out = serializer.serialize_struct("Evaluation", 5)?;
+        out.serialize_field("macro_f1", &self.macro_f1)?;
+        out.serialize_field("accuracy", &self.accuracy)?;
+        out.serialize_field("total", &self.total)?;
+        out.serialize_field("per_class", &PerClass(&self.per_class))?;
+        out.serialize_field("confusion", &Confusion { labels: &self.labels, matrix: &self.confusion })?;
+        out.end()
+    }
+}
+
+/// One label's scores, without the label (the key it is listed under).
+#[cfg(feature = "serde")]
+impl serde::Serialize for ClassMetrics {
+    fn serialize<S: serde::Serializer>(&self, serializer: S) -> Result<S::Ok, S::Error> {
+        use serde::ser::SerializeStruct;
+        let mut out = serializer.serialize_struct("ClassMetrics", 4)?;
+        out.serialize_field("precision", &self.precision)?;
+        out.serialize_field("recall", &self.recall)?;
+        out.serialize_field("f1", &self.f1)?;
+        out.serialize_field("support", &self.support)?;
+        out.end()
+    }
+}
+
+/// `ece` and `wrong_confident`, with the `threshold` and `bins` they were measured with.
+#[cfg(feature = "serde")]
+impl serde::Serialize for Calibration {
+    fn serialize<S: serde::Serializer>(&self, serializer: S) -> Result<S::Ok, S::Error> {
+        use serde::ser::SerializeStruct;
+        let mut out = serializer.serialize_struct("Calibration", 4)?;
+        out.serialize_field("ece", &self.ece)?;
+        out.serialize_field("wrong_confident", &self.wrong_confident)?;
+        out.serialize_field("threshold", &Self::CONFIDENT)?;
+        out.serialize_field("bins", &Self::BINS)?;
+        out.end()
+    }
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;
