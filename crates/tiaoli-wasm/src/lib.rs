@@ -147,6 +147,8 @@ impl<'a> ExplainedFeature<'a> {
     }
 }
 
+/// `tiaoli::ModelInfo` in JavaScript's camelCase: the core serialises it as the command line
+/// prints it (snake_case, n-gram ranges flattened), and the JS API's names are its own.
 #[derive(Serialize)]
 #[serde(rename_all = "camelCase")]
 struct ModelInfo {
