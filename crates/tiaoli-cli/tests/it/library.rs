@@ -43,6 +43,25 @@ fn default_model_tags_the_clear_cases_of_the_sample_report() {
 }
 
 #[test]
+fn scores_pair_every_label_with_its_probability_and_serialise_as_one_object() {
+    let tagger = FittedTagger::default_model();
+    let report = sample_report();
+    for t in &tagger.tag(&report) {
+        let scores = tagger.scores(&t.prediction);
+        let pairs: Vec<(Label, f32)> = scores.iter().collect();
+        let expected: Vec<(Label, f32)> =
+            tagger.labels().iter().copied().zip(t.prediction.probabilities.iter().copied()).collect();
+        assert_eq!(pairs, expected);
+        let json = serde_json::to_value(scores).unwrap();
+        let object = json.as_object().unwrap();
+        assert_eq!(object.len(), tagger.labels().len());
+        let best = t.prediction.label.as_str();
+        assert_eq!(object[best].as_f64().unwrap() as f32, t.prediction.confidence, "{json}");
+    }
+    assert_eq!(serde_json::to_value(Label::Plans).unwrap(), "plans");
+}
+
+#[test]
 fn default_model_records_its_training() {
     let info = FittedTagger::default_model().info();
     assert_eq!(info.format_version, FORMAT_VERSION);
