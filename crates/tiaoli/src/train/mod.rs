@@ -1,5 +1,8 @@
 //! Training: corpus → vocabulary → TF-IDF rows → multinomial logistic regression, then the
-//! context pass (see the `context` module).
+//! context pass (see `model::context`). The one module behind the `train` feature; it owns
+//! the parameters and the fitting (here), the corpus reader (`corpus`), folds of whole report
+//! groups (`folds`), the sparse solver (`sparse`), restyled copies of reports (`augment`),
+//! and evaluation (`cv`, `metrics`).
 //!
 //! The regressions are fitted by [`sparse`]: linfa-logistic's objective and optimiser
 //! over sparse rows, because a dense design matrix made training time and memory grow with
