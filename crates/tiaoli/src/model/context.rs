@@ -766,7 +766,7 @@ impl Round {
     }
 
     fn predict_row(&self, row: &[f32]) -> Vec<f32> {
-        self.layer().probabilities(row.iter().enumerate().filter(|(_, &v)| v != 0.0).map(|(j, &v)| (j, v)))
+        self.layer().probabilities_of_dense(row)
     }
 
     fn layer(&self) -> Linear<'_> {

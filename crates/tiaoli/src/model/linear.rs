@@ -21,16 +21,36 @@ impl<'a> Linear<'a> {
         &self.weights[j * k..(j + 1) * k]
     }
 
-    /// Softmax of `bias + Σ value × row(feature)` over `features`, summed in the order given.
+    /// Softmax of `bias + Σ value × row(feature)` over sparse `features`, summed in the
+    /// order given.
     pub(crate) fn probabilities(&self, features: impl IntoIterator<Item = (usize, f32)>) -> Vec<f32> {
         let mut logits = self.bias.to_vec();
         for (j, value) in features {
-            for (logit, w) in logits.iter_mut().zip(self.row(j)) {
-                *logit += value * w;
+            self.add(&mut logits, j, value);
+        }
+        softmax(&mut logits);
+        logits
+    }
+
+    /// [`Self::probabilities`] of a dense row, its zeros skipped: the same sums, in the same
+    /// order. A loop of its own because this one is most of the context pass's arithmetic,
+    /// and an iterator chain over the row cost a tenth more instructions (cachegrind).
+    pub(crate) fn probabilities_of_dense(&self, row: &[f32]) -> Vec<f32> {
+        let mut logits = self.bias.to_vec();
+        for (j, &value) in row.iter().enumerate() {
+            if value != 0.0 {
+                self.add(&mut logits, j, value);
             }
         }
         softmax(&mut logits);
         logits
+    }
+
+    #[inline]
+    fn add(&self, logits: &mut [f32], j: usize, value: f32) {
+        for (logit, w) in logits.iter_mut().zip(self.row(j)) {
+            *logit += value * w;
+        }
     }
 
     /// How far feature `j` at `value` pushes a row towards column `col`: its value times how
@@ -75,6 +95,8 @@ mod tests {
         assert!((p.iter().sum::<f32>() - 1.0).abs() < 1e-6);
         assert_eq!(argmax(&p), 0, "a tie goes to the earlier column");
         assert_eq!(layer.probabilities([]), vec![1.0 / 3.0; 3]);
+        assert_eq!(layer.probabilities_of_dense(&[1.0, 0.5]), p);
+        assert_eq!(layer.probabilities_of_dense(&[0.0, 0.5]), layer.probabilities([(1, 0.5)]));
         assert!((layer.contribution(1, 0.5, 1) - 0.5 * (2.0 - 2.0 / 3.0)).abs() < 1e-6);
         assert!(layer.contribution(0, 1.0, 2) < 0.0);
     }
