@@ -2,10 +2,13 @@
 
 use crate::label::Label;
 
-/// Scores for one label.
+/// Scores for one label. Serialised without the label, the key an [`Evaluation`] lists it
+/// under.
 #[derive(Clone, Debug, PartialEq)]
+#[cfg_attr(feature = "serde", derive(serde::Serialize))]
 pub struct ClassMetrics {
     /// The label.
+    #[cfg_attr(feature = "serde", serde(skip))]
     pub label: Label,
     /// Of the paragraphs predicted as this label, the share that are.
     pub precision: f64,
@@ -158,20 +161,6 @@ impl serde::Serialize for Evaluation {
         out.serialize_field("total", &self.total)?;
         out.serialize_field("per_class", &PerClass(&self.per_class))?;
         out.serialize_field("confusion", &Confusion { labels: &self.labels, matrix: &self.confusion })?;
-        out.end()
-    }
-}
-
-/// One label's scores, without the label (the key it is listed under).
-#[cfg(feature = "serde")]
-impl serde::Serialize for ClassMetrics {
-    fn serialize<S: serde::Serializer>(&self, serializer: S) -> Result<S::Ok, S::Error> {
-        use serde::ser::SerializeStruct;
-        let mut out = serializer.serialize_struct("ClassMetrics", 4)?;
-        out.serialize_field("precision", &self.precision)?;
-        out.serialize_field("recall", &self.recall)?;
-        out.serialize_field("f1", &self.f1)?;
-        out.serialize_field("support", &self.support)?;
         out.end()
     }
 }
