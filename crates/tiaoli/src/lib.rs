@@ -23,6 +23,16 @@
 //! let first = &tagger.tag(report)[0];
 //! assert_eq!(first.prediction.label, Label::Title);
 //! ```
+//!
+//! # Features
+//!
+//! - `default-model`: [`FittedTagger::default_model`], the shipped model compiled in.
+//! - `train`: training, the corpus reader, cross-validation and metrics (the `train`
+//!   module; pulls in jieba-rs, argmin and ndarray).
+//! - `serde`: `serde::Serialize` on what inference and evaluation return: labels by name,
+//!   [`Scores`] as one object keyed by label, [`ModelInfo`], [`Feature`], and with `train`
+//!   the evaluations, in the shapes `tiaoli --format json` prints.
+//! - `clap`: `clap::ValueEnum` on the training settings' enums.
 
 mod error;
 mod features;
