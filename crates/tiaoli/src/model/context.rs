@@ -762,11 +762,8 @@ impl Round {
     pub(crate) fn predict(&self, x: &[f32], k: usize) -> Vec<Vec<f32>> {
         let rows: Vec<&[f32]> = x.chunks_exact(feature_count(k)).collect();
         // Rows are independent given the features, so a long input is split over the cores.
-        crate::parallel::split_map(&rows, |part| part.iter().map(|row| self.predict_row(row)).collect())
-    }
-
-    fn predict_row(&self, row: &[f32]) -> Vec<f32> {
-        self.layer().probabilities_of_dense(row)
+        let layer = self.layer();
+        crate::parallel::split_map(&rows, |part| part.iter().map(|row| layer.probabilities_of_dense(row)).collect())
     }
 
     fn layer(&self) -> Linear<'_> {
